@@ -1,0 +1,264 @@
+// Package store holds the domain types of Ethics Portal, the Store interface
+// that is the system of record, and the one error type every layer returns.
+//
+// Implementations live in store/sqlite and store/postgres; store/storetest is
+// the conformance suite both must pass. The search index and caches are
+// derived from what a Store holds and can always be rebuilt from it.
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the system of record.
+//
+// Read methods on the Store see every transaction committed before they were
+// called, on any instance sharing the same database. Writes happen only
+// inside Update, so that a change, its audit event and its outbox row commit
+// together or not at all.
+type Store interface {
+	Reader
+
+	// Update runs fn inside one write transaction. When fn returns an error
+	// the transaction is rolled back and that error is returned unchanged;
+	// otherwise it is committed. fn must not retain tx after it returns.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+
+	// Close releases the database. The Store must not be used afterwards.
+	Close() error
+}
+
+// Reader is the read side of the store, available outside and inside a
+// transaction. Methods returning one object return an *Error with code
+// ENotFound when there is none.
+type Reader interface {
+	// UserByName returns the administrator with that username.
+	UserByName(ctx context.Context, username string) (*User, error)
+
+	// TokenDenied reports whether the token id was put on the deny list.
+	TokenDenied(ctx context.Context, jti string) (bool, error)
+
+	// SigningKeys returns the keys for purpose (KeyPurposeToken or
+	// KeyPurposeReceipt) ordered by generation, oldest first; the last is
+	// the one to sign with. An empty slice is not an error.
+	SigningKeys(ctx context.Context, purpose string) ([]SigningKey, error)
+
+	// Secret returns the named secret value.
+	Secret(ctx context.Context, name string) ([]byte, error)
+
+	// CredentialByNumber returns the credential with that normalised
+	// certificate number.
+	CredentialByNumber(ctx context.Context, certificateNo string) (*Credential, error)
+
+	// CredentialsByNumbers returns the credentials among numbers that exist,
+	// keyed by certificate number. Unknown numbers are simply absent.
+	CredentialsByNumbers(ctx context.Context, numbers []string) (map[string]*Credential, error)
+
+	// PersonsByIDHashes returns the persons among hashes that exist, keyed
+	// by string(IDHash).
+	PersonsByIDHashes(ctx context.Context, hashes [][]byte) (map[string]*Person, error)
+
+	// BansForPerson returns the person's bans, lifted ones included, oldest
+	// first. A personID of 0 or an unknown id gives an empty slice.
+	BansForPerson(ctx context.Context, personID int64) ([]Ban, error)
+}
+
+// Tx is the write side of the store, valid only inside Store.Update.
+type Tx interface {
+	Reader
+
+	// CreateUser adds an administrator. EConflict if the username is taken.
+	CreateUser(ctx context.Context, u *User) error
+
+	// AdvanceTOTPStep records step as the last TOTP time step the user
+	// signed in with, and reports false (changing nothing) when step is not
+	// later than the one recorded: a code is good for one sign-in only.
+	AdvanceTOTPStep(ctx context.Context, username string, step int64) (bool, error)
+
+	// DenyToken puts a token id on the deny list until expiresAt.
+	// Denying the same id twice is not an error.
+	DenyToken(ctx context.Context, jti string, expiresAt time.Time) error
+
+	// PurgeDeniedTokens removes deny-list entries that expired before t and
+	// returns how many it removed.
+	PurgeDeniedTokens(ctx context.Context, before time.Time) (int, error)
+
+	// AddSigningKey stores k and reports true, or reports false and stores
+	// nothing when a key with the same purpose and generation exists (another
+	// instance got there first: read SigningKeys again).
+	AddSigningKey(ctx context.Context, k SigningKey) (bool, error)
+
+	// PutSecretIfAbsent stores value under name unless the name is taken;
+	// either way Secret(name) afterwards returns the value that won.
+	PutSecretIfAbsent(ctx context.Context, name string, value []byte) error
+
+	// CreatePersons inserts persons and sets each one's ID.
+	// EConflict if an IDHash is already taken.
+	CreatePersons(ctx context.Context, ps []*Person) error
+
+	// InsertCredentials inserts new credentials and sets their CreatedAt and
+	// UpdatedAt to now. EConflict if a certificate number exists.
+	InsertCredentials(ctx context.Context, cs []*Credential, now time.Time) error
+
+	// UpdateCredentialRecords rewrites the register fields of existing
+	// credentials (holder name and its folded form, person link, kind,
+	// subject, issuer, dates) and sets UpdatedAt to now. Status fields are
+	// never touched here: those change only by an applied action.
+	// ENotFound if a certificate number does not exist.
+	UpdateCredentialRecords(ctx context.Context, cs []*Credential, now time.Time) error
+
+	// CreateBan inserts a ban and sets its ID. ENotFound if the person does
+	// not exist.
+	CreateBan(ctx context.Context, b *Ban) error
+}
+
+// Roles of administrators.
+const (
+	RoleEditor    = "editor"    // drafts cases, proposes case actions
+	RoleRegistrar = "registrar" // keeps the credential register, proposes credential and ban actions
+	RoleReviewer  = "reviewer"  // approves or rejects actions
+	RoleAuditor   = "auditor"   // reads the audit log
+	RoleAdmin     = "admin"     // all of the above, and manages users and clients
+)
+
+// Roles lists every role in a stable order.
+var Roles = []string{RoleEditor, RoleRegistrar, RoleReviewer, RoleAuditor, RoleAdmin}
+
+// User is an administrator of the portal.
+type User struct {
+	Username     string
+	PasswordHash string   // argon2id in PHC string form; never the password
+	Roles        []string // a subset of Roles
+	TOTPSecret   []byte   // nil when the user has no second factor
+	TOTPLastStep int64    // the last TOTP step used to sign in
+	CreatedAt    time.Time
+}
+
+// HasRole reports whether u holds role, or admin, which holds every role.
+func (u *User) HasRole(role string) bool {
+	for _, r := range u.Roles {
+		if r == role || r == RoleAdmin {
+			return true
+		}
+	}
+	return false
+}
+
+// Purposes of signing keys. Token and receipt keys are kept apart so that a
+// receipt can never pass as an admin token or the other way round.
+const (
+	KeyPurposeToken   = "token"
+	KeyPurposeReceipt = "receipt"
+)
+
+// SigningKey is an Ed25519 key kept in the store so that every instance on
+// the same store signs and verifies with the same keys.
+type SigningKey struct {
+	KID        string
+	Purpose    string
+	Generation int    // 1 for the first key of a purpose, then 2, ...
+	PrivateKey []byte // ed25519.PrivateKey (64 bytes)
+	CreatedAt  time.Time
+}
+
+// Credential statuses. Active, suspended and revoked are stored; lapsed is
+// derived from RegisteredUntil (see Credential.EffectiveStatus).
+const (
+	StatusActive    = "active"
+	StatusLapsed    = "lapsed"
+	StatusSuspended = "suspended"
+	StatusRevoked   = "revoked"
+)
+
+// Credential is a teacher qualification certificate (教师资格证书) in the register.
+type Credential struct {
+	CertificateNo    string // normalised: upper-case letters and digits only
+	HolderName       string // as registered
+	HolderNameFolded string // HolderName folded for matching (NFC, width, Traditional to Simplified)
+	PersonID         int64  // 0 until the holder is linked to a Person
+	Kind             string // one of CredentialKinds
+	Subject          string
+	Issuer           string
+	IssuedOn         Date
+	RegisteredUntil  Date   // end of the current five-year registration (定期注册)
+	Status           string // stored status: active, suspended or revoked
+	SuspendedUntil   Date   // for a suspension with an end; zero otherwise
+	StatusReason     string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// EffectiveStatus is the status a check reports on the given day: a
+// suspension whose end has passed counts as over, and a credential whose
+// registration ran out before today is lapsed unless something graver holds.
+func (c *Credential) EffectiveStatus(today Date) string {
+	switch c.Status {
+	case StatusRevoked:
+		return StatusRevoked
+	case StatusSuspended:
+		if c.SuspendedUntil.IsZero() || !c.SuspendedUntil.Before(today) {
+			return StatusSuspended
+		}
+	}
+	if c.RegisteredUntil.Before(today) {
+		return StatusLapsed
+	}
+	return StatusActive
+}
+
+// SameRecord reports whether c and o hold the same register fields, the ones
+// UpdateCredentialRecords writes.
+func (c *Credential) SameRecord(o *Credential) bool {
+	return c.CertificateNo == o.CertificateNo && c.HolderName == o.HolderName &&
+		c.HolderNameFolded == o.HolderNameFolded && c.PersonID == o.PersonID &&
+		c.Kind == o.Kind && c.Subject == o.Subject && c.Issuer == o.Issuer &&
+		c.IssuedOn == o.IssuedOn && c.RegisteredUntil == o.RegisteredUntil
+}
+
+// Person is the holder of credentials and the subject of bans. The resident
+// ID number is never stored, only a keyed hash of it.
+type Person struct {
+	ID        int64
+	Name      string
+	IDHash    []byte // HMAC-SHA256 of the normalised ID number; nil when unknown
+	CreatedAt time.Time
+}
+
+// Ban scopes (行业禁入).
+const (
+	BanScopeEducation = "education" // the whole education sector
+	BanScopeTeaching  = "teaching"  // teaching posts
+)
+
+// Ban is an industry ban on a person.
+type Ban struct {
+	ID        int64
+	PersonID  int64
+	Scope     string
+	StartsOn  Date
+	EndsOn    Date // zero: permanent
+	Reason    string
+	CaseID    string // the case it follows from, if any
+	CreatedAt time.Time
+	LiftedAt  time.Time // zero while not lifted
+}
+
+// Permanent reports whether the ban has no end date.
+func (b *Ban) Permanent() bool { return b.EndsOn.IsZero() }
+
+// InForce reports whether the ban applies on the given day.
+func (b *Ban) InForce(today Date) bool {
+	if !b.LiftedAt.IsZero() || today.Before(b.StartsOn) {
+		return false
+	}
+	return b.EndsOn.IsZero() || !b.EndsOn.Before(today)
+}
+
+// Current reports whether the ban is in force or yet to start.
+func (b *Ban) Current(today Date) bool {
+	return b.LiftedAt.IsZero() && (b.EndsOn.IsZero() || !b.EndsOn.Before(today))
+}
