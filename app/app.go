@@ -1,0 +1,164 @@
+// Package app holds the use cases of Ethics Portal: signing in, the
+// credential register, verification and receipts. New wires the chosen
+// backends together; it alone decides between SQLite and PostgreSQL, the
+// embedded index and Meilisearch, in-process limits and Redis.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"ethicsportal/config"
+	"ethicsportal/ratelimit"
+	"ethicsportal/search"
+	"ethicsportal/store"
+	"ethicsportal/store/postgres"
+	"ethicsportal/store/sqlite"
+)
+
+// App is the application. Its methods are safe for concurrent use.
+type App struct {
+	cfg    config.Config
+	store  store.Store
+	log    *slog.Logger
+	now    func() time.Time
+	folder *search.Folder
+
+	tokenKeys   *keyring
+	receiptKeys *keyring
+	idPepper    []byte
+	dummyHash   string // verified against when a username is unknown, so a miss costs what a hit costs
+
+	limits Limits
+}
+
+// Limits are the rate limiters the HTTP layer and the use cases consult.
+type Limits struct {
+	Verify ratelimit.Limiter // per client IP
+	Search ratelimit.Limiter // per client IP
+	Login  ratelimit.Limiter // per client IP and per username
+}
+
+// Option adjusts an App at construction, for tests.
+type Option func(*App)
+
+// WithClock makes the App read the time from now instead of the wall clock.
+func WithClock(now func() time.Time) Option { return func(a *App) { a.now = now } }
+
+// WithStore makes the App use s instead of opening the store the
+// configuration names. The App closes it.
+func WithStore(s store.Store) Option { return func(a *App) { a.store = s } }
+
+// New opens the backends named by cfg and returns a ready App. Call Close
+// when done.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
+	a := &App{cfg: cfg, log: log, now: time.Now}
+	for _, o := range opts {
+		o(a)
+	}
+	folder, err := search.NewFolder()
+	if err != nil {
+		return nil, fmt.Errorf("app: text folding: %w", err)
+	}
+	a.folder = folder
+	if a.store == nil {
+		if a.store, err = openStore(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.init(ctx); err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	a.limits = Limits{
+		Verify: ratelimit.NewMemory(cfg.RateVerify.N, cfg.RateVerify.Period, a.now),
+		Search: ratelimit.NewMemory(cfg.RateSearch.N, cfg.RateSearch.Period, a.now),
+		Login:  ratelimit.NewMemory(cfg.RateLogin.N, cfg.RateLogin.Period, a.now),
+	}
+	return a, nil
+}
+
+func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+	if cfg.DatabaseURL != "" {
+		s, err := postgres.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("app: open PostgreSQL: %w", err)
+		}
+		return s, nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("app: data dir: %w", err)
+	}
+	s, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "portal.db"))
+	if err != nil {
+		return nil, fmt.Errorf("app: open SQLite: %w", err)
+	}
+	return s, nil
+}
+
+// init loads or creates what every instance on one store must share: the
+// signing keys and the ID-number pepper.
+func (a *App) init(ctx context.Context) error {
+	var err error
+	if a.tokenKeys, err = loadKeyring(ctx, a.store, store.KeyPurposeToken, a.now); err != nil {
+		return err
+	}
+	if a.receiptKeys, err = loadKeyring(ctx, a.store, store.KeyPurposeReceipt, a.now); err != nil {
+		return err
+	}
+	if a.idPepper, err = a.loadPepper(ctx); err != nil {
+		return err
+	}
+	if a.dummyHash, err = hashPassword("not a password anyone has: timing equaliser"); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Config returns the configuration the App runs with.
+func (a *App) Config() config.Config { return a.cfg }
+
+// Limits returns the rate limiters.
+func (a *App) Limits() Limits { return a.limits }
+
+// Store returns the system of record, for commands and tests.
+func (a *App) Store() store.Store { return a.store }
+
+// Ready reports each dependency that does not answer, by name. An empty map
+// means ready.
+func (a *App) Ready(ctx context.Context) map[string]error {
+	failed := map[string]error{}
+	if err := a.store.Ping(ctx); err != nil {
+		failed["store"] = err
+	}
+	return failed
+}
+
+// Close releases the backends.
+func (a *App) Close() error {
+	return a.store.Close()
+}
+
+// today is the current date in Beijing.
+func (a *App) today() store.Date { return store.Today(a.now()) }
+
+// errNotFound reports whether err is a store miss.
+func errNotFound(err error) bool { return store.IsCode(err, store.ENotFound) }
+
+// internal wraps an unexpected error so that callers see EInternal while the
+// log keeps the cause.
+func internal(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *store.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf("app: %s: %w", op, err)
+}

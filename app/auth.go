@@ -1,0 +1,211 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"ethicsportal/ratelimit"
+	"ethicsportal/store"
+)
+
+// TokenAudience is the aud claim of admin tokens. Receipts carry none, so a
+// receipt can never pass as a token.
+const TokenAudience = "ethicsportal-admin"
+
+// TOTPIssuer names the portal in authenticator apps.
+const TOTPIssuer = "EthicsPortal"
+
+// Principal is the administrator behind a valid token.
+type Principal struct {
+	Username  string
+	Roles     []string
+	TokenID   string
+	ExpiresAt time.Time
+}
+
+// HasRole reports whether p holds role, or admin.
+func (p *Principal) HasRole(role string) bool {
+	u := store.User{Roles: p.Roles}
+	return u.HasRole(role)
+}
+
+// Token is a signed admin token.
+type Token struct {
+	AccessToken string
+	ExpiresIn   int // seconds
+}
+
+// LimitedError is returned when a rate limit refuses a request; it carries
+// the limiter's answer for the response headers and unwraps to ERateLimited.
+type LimitedError struct{ Result ratelimit.Result }
+
+func (e *LimitedError) Error() string { return "rate limited" }
+
+// Unwrap lets store.ErrorCode see ERateLimited.
+func (e *LimitedError) Unwrap() error {
+	return store.Errorf(store.ERateLimited, "too many requests; try again in %d seconds", retrySeconds(e.Result.RetryAfter))
+}
+
+func retrySeconds(d time.Duration) int {
+	s := int((d + time.Second - 1) / time.Second)
+	if s < 1 {
+		s = 1
+	}
+	return s
+}
+
+// errLogin is the one answer to every failed sign-in, so that a caller
+// cannot tell an unknown user from a wrong password or a wrong code.
+var errLogin = store.Errorf(store.EUnauthorized, "the username, password or code is not correct")
+
+// errToken is the one answer to every unusable token.
+var errToken = store.Errorf(store.EUnauthorized, "a valid bearer token is required")
+
+// Login checks a username, password and (when required) TOTP code and
+// returns a signed token. ip is the client address, for the rate limit.
+// Failures are EUnauthorized with one message, or a *LimitedError.
+func (a *App) Login(ctx context.Context, username, password, code, ip string) (*Token, error) {
+	username = strings.ToLower(strings.TrimSpace(username))
+	for _, key := range []string{"login:ip:" + ip, "login:user:" + username} {
+		res, err := a.limits.Login.Allow(ctx, key)
+		if err != nil {
+			return nil, internal("login limit", err)
+		}
+		if !res.Allowed {
+			return nil, &LimitedError{Result: res}
+		}
+	}
+	if username == "" || len(username) > 64 || len(password) > 1024 || !utf8.ValidString(password) {
+		checkPassword(a.dummyHash, password)
+		return nil, errLogin
+	}
+	u, err := a.store.UserByName(ctx, username)
+	if err != nil {
+		if !errNotFound(err) {
+			return nil, internal("login", err)
+		}
+		checkPassword(a.dummyHash, password) // cost the same as a real check
+		return nil, errLogin
+	}
+	if !checkPassword(u.PasswordHash, password) {
+		return nil, errLogin
+	}
+	if a.cfg.RequireTOTP || len(u.TOTPSecret) > 0 {
+		if len(u.TOTPSecret) == 0 {
+			return nil, errLogin // required but never enrolled: the user must be re-created
+		}
+		step, ok := totpMatch(u.TOTPSecret, strings.TrimSpace(code), a.now())
+		if !ok {
+			return nil, errLogin
+		}
+		var fresh bool
+		err := a.store.Update(ctx, func(tx store.Tx) error {
+			var err error
+			fresh, err = tx.AdvanceTOTPStep(ctx, u.Username, step)
+			return err
+		})
+		if err != nil {
+			return nil, internal("login", err)
+		}
+		if !fresh { // this code was already used: a replay
+			return nil, errLogin
+		}
+	}
+	return a.issueToken(u.Username)
+}
+
+func (a *App) issueToken(username string) (*Token, error) {
+	now := a.now()
+	jti, err := randomID()
+	if err != nil {
+		return nil, err
+	}
+	claims := jwt.RegisteredClaims{
+		Issuer:    a.cfg.BaseURL,
+		Subject:   username,
+		Audience:  jwt.ClaimStrings{TokenAudience},
+		ExpiresAt: jwt.NewNumericDate(now.Add(a.cfg.TokenTTL)),
+		IssuedAt:  jwt.NewNumericDate(now),
+		NotBefore: jwt.NewNumericDate(now),
+		ID:        jti,
+	}
+	kid, key := a.tokenKeys.signer()
+	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
+	t.Header["kid"] = kid
+	s, err := t.SignedString(key)
+	if err != nil {
+		return nil, fmt.Errorf("app: sign token: %w", err)
+	}
+	return &Token{AccessToken: s, ExpiresIn: int(a.cfg.TokenTTL / time.Second)}, nil
+}
+
+// Authenticate validates a bearer token and returns its principal with the
+// user's current roles. Any problem (bad signature, wrong algorithm, expired,
+// another issuer or audience, logged out, user gone) is the same
+// EUnauthorized.
+func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error) {
+	var claims jwt.RegisteredClaims
+	parser := jwt.NewParser(
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+		jwt.WithIssuer(a.cfg.BaseURL),
+		jwt.WithAudience(TokenAudience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(a.now),
+	)
+	_, err := parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		pub, ok := a.tokenKeys.public(ctx, kid)
+		if !ok {
+			return nil, errors.New("unknown key")
+		}
+		return pub, nil
+	})
+	if err != nil || claims.ID == "" || claims.Subject == "" {
+		return nil, errToken
+	}
+	denied, err := a.store.TokenDenied(ctx, claims.ID)
+	if err != nil {
+		return nil, internal("token deny list", err)
+	}
+	if denied {
+		return nil, errToken
+	}
+	u, err := a.store.UserByName(ctx, claims.Subject)
+	if err != nil {
+		if errNotFound(err) {
+			return nil, errToken
+		}
+		return nil, internal("token user", err)
+	}
+	return &Principal{Username: u.Username, Roles: u.Roles, TokenID: claims.ID, ExpiresAt: claims.ExpiresAt.Time}, nil
+}
+
+// Logout ends the principal's token at once on every instance sharing the
+// store: its id goes on the deny list until it would have expired anyway.
+func (a *App) Logout(ctx context.Context, p *Principal) error {
+	err := a.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DenyToken(ctx, p.TokenID, p.ExpiresAt); err != nil {
+			return err
+		}
+		_, err := tx.PurgeDeniedTokens(ctx, a.now().Add(-time.Minute))
+		return err
+	})
+	return internal("logout", err)
+}
+
+func randomID() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("app: random id: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}

@@ -1,0 +1,172 @@
+package app
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"ethicsportal/store"
+)
+
+// Verification is the answer to a qualification check. When Match is false
+// only CheckedAt and Receipt are meaningful: a miss says nothing about why.
+type Verification struct {
+	Match      bool
+	Status     string // effective status on the day of the check
+	Eligible   bool   // active and no ban in force
+	Credential *store.Credential
+	Bans       []store.Ban // bans in force or yet to start
+	CheckedAt  time.Time
+	Receipt    string // compact JWS over ReceiptClaims
+}
+
+// ReceiptClaims are the claims of a verification receipt. Anyone can check
+// the signature offline with the JWKS; Name and CertificateNo are what was
+// asked, so the same check can be made again later.
+type ReceiptClaims struct {
+	jwt.RegisteredClaims
+	Check         string `json:"check"` // "qualification"
+	CertificateNo string `json:"certificate_no"`
+	Name          string `json:"name"`
+	Match         bool   `json:"match"`
+	Status        string `json:"status,omitempty"`
+	Eligible      bool   `json:"eligible"`
+	CheckedAt     string `json:"checked_at"`
+}
+
+const checkQualification = "qualification"
+
+// Verify checks a teacher qualification by certificate number and name. The
+// number is normalised; the name must equal the registered one after
+// folding. A miss, whether the number is unknown or belongs to someone else,
+// does the same work and gives the same shape. EInvalid/EMissing for input
+// that is not a certificate number or a name.
+func (a *App) Verify(ctx context.Context, certificateNo, name string) (*Verification, error) {
+	no, err := NormaliseCertificateNo(certificateNo)
+	if err != nil {
+		return nil, err
+	}
+	folded, err := a.foldName("name", name)
+	if err != nil {
+		return nil, err
+	}
+	return a.verify(ctx, no, folded)
+}
+
+func (a *App) verify(ctx context.Context, no, folded string) (*Verification, error) {
+	now := a.now().UTC().Truncate(time.Second)
+	today := store.Today(now)
+	c, err := a.store.CredentialByNumber(ctx, no)
+	if err != nil && !errNotFound(err) {
+		return nil, internal("verify", err)
+	}
+	match := err == nil && subtle.ConstantTimeCompare([]byte(c.HolderNameFolded), []byte(folded)) == 1
+	personID := int64(-1) // a miss still asks for bans, so hits and misses cost alike
+	if match && c.PersonID != 0 {
+		personID = c.PersonID
+	}
+	bans, err := a.store.BansForPerson(ctx, personID)
+	if err != nil {
+		return nil, internal("verify bans", err)
+	}
+	v := &Verification{Match: match, CheckedAt: now}
+	if match {
+		v.Credential = c
+		v.Status = c.EffectiveStatus(today)
+		inForce := false
+		for _, b := range bans {
+			if b.Current(today) {
+				v.Bans = append(v.Bans, b)
+			}
+			inForce = inForce || b.InForce(today)
+		}
+		v.Eligible = v.Status == store.StatusActive && !inForce
+	}
+	claims := ReceiptClaims{
+		Check: checkQualification, CertificateNo: no, Name: folded,
+		Match: v.Match, Status: v.Status, Eligible: v.Eligible, CheckedAt: now.Format(time.RFC3339),
+	}
+	if v.Receipt, err = a.signReceipt(&claims, now); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (a *App) signReceipt(claims *ReceiptClaims, now time.Time) (string, error) {
+	jti, err := randomID()
+	if err != nil {
+		return "", err
+	}
+	claims.Issuer = a.cfg.BaseURL
+	claims.IssuedAt = jwt.NewNumericDate(now)
+	claims.ID = jti
+	kid, key := a.receiptKeys.signer()
+	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
+	t.Header["kid"] = kid
+	t.Header["typ"] = "receipt+jwt"
+	s, err := t.SignedString(key)
+	if err != nil {
+		return "", fmt.Errorf("app: sign receipt: %w", err)
+	}
+	return s, nil
+}
+
+// ReceiptCheck is the answer to checking a receipt: whether its signature
+// is ours and intact, what it says, and the same check made now.
+type ReceiptCheck struct {
+	Valid   bool
+	Reason  string // why it is not valid
+	Claims  *ReceiptClaims
+	Current *Verification
+	Changed bool // the answer now differs from the receipt's in match, status or eligibility
+}
+
+// maxReceiptLen bounds the work spent on a receipt; real ones are ~700 bytes.
+const maxReceiptLen = 8 << 10
+
+// CheckReceipt verifies a receipt's signature and repeats its check. A
+// receipt that is not ours, altered or unreadable is Valid false with a
+// Reason, not an error. EMissing for an empty receipt.
+func (a *App) CheckReceipt(ctx context.Context, receipt string) (*ReceiptCheck, error) {
+	if receipt == "" {
+		return nil, store.FieldError(store.EMissing, "receipt", "a receipt is required")
+	}
+	if len(receipt) > maxReceiptLen {
+		return &ReceiptCheck{Valid: false, Reason: "not a receipt of this portal"}, nil
+	}
+	var claims ReceiptClaims
+	parser := jwt.NewParser(
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+		jwt.WithIssuer(a.cfg.BaseURL),
+		jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(a.now),
+	)
+	_, err := parser.ParseWithClaims(receipt, &claims, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		pub, ok := a.receiptKeys.public(ctx, kid)
+		if !ok {
+			return nil, fmt.Errorf("unknown key")
+		}
+		return pub, nil
+	})
+	if err != nil {
+		return &ReceiptCheck{Valid: false, Reason: "the signature does not verify: not a receipt of this portal, or altered"}, nil
+	}
+	if claims.Check != checkQualification {
+		return &ReceiptCheck{Valid: false, Reason: "not a qualification receipt"}, nil
+	}
+	no, err1 := NormaliseCertificateNo(claims.CertificateNo)
+	folded, err2 := a.foldName("name", claims.Name)
+	if err1 != nil || err2 != nil {
+		return &ReceiptCheck{Valid: false, Reason: "the receipt's contents are malformed"}, nil
+	}
+	current, err := a.verify(ctx, no, folded)
+	if err != nil {
+		return nil, err
+	}
+	changed := current.Match != claims.Match || current.Status != claims.Status || current.Eligible != claims.Eligible
+	return &ReceiptCheck{Valid: true, Claims: &claims, Current: current, Changed: changed}, nil
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"ethicsportal/app"
+	"ethicsportal/handlers"
+)
+
+// shutdownGrace is how long in-flight requests get to finish after SIGTERM.
+const shutdownGrace = 20 * time.Second
+
+func (e env) serve(ctx context.Context, args []string) int {
+	fs := newFlagSet("serve", e.stderr)
+	cfg, rest, err := parse(fs, args)
+	if err != nil {
+		return e.configError(err)
+	}
+	if len(rest) > 0 {
+		return e.usageError(fmt.Sprintf("serve takes no arguments, got %q", rest))
+	}
+	log := newLogger(cfg, e.stderr)
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return exitFailed
+	}
+	defer a.Close()
+	srv := handlers.New(a, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Listen(cfg.Addr) }()
+	backend := "SQLite in " + cfg.DataDir
+	if cfg.DatabaseURL != "" {
+		backend = "PostgreSQL"
+	}
+	log.Info("serving", "addr", cfg.Addr, "url", cfg.BaseURL, "store", backend, "demo", cfg.Demo, "totp_required", cfg.RequireTOTP)
+	select {
+	case err := <-errc:
+		log.Error("server stopped", "err", err)
+		return exitFailed
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Error("shutdown", "err", err)
+		return exitFailed
+	}
+	log.Info("stopped")
+	return exitOK
+}

@@ -1,0 +1,85 @@
+package handlers
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"ethicsportal/app"
+	"ethicsportal/store"
+)
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+	TOTP     string `json:"totp"`
+}
+
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int    `json:"expires_in"`
+}
+
+func (s *Server) login(c *fiber.Ctx) error {
+	var req loginRequest
+	if err := decodeJSON(c, &req, true); err != nil {
+		return err
+	}
+	tok, err := s.app.Login(c.UserContext(), req.Username, req.Password, req.TOTP, clientIP(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(tokenResponse{AccessToken: tok.AccessToken, TokenType: "Bearer", ExpiresIn: tok.ExpiresIn})
+}
+
+func (s *Server) logout(c *fiber.Ctx) error {
+	if err := s.app.Logout(c.UserContext(), principal(c)); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+type meResponse struct {
+	Username string   `json:"username"`
+	Roles    []string `json:"roles"`
+}
+
+func (s *Server) me(c *fiber.Ctx) error {
+	p := principal(c)
+	return c.JSON(meResponse{Username: p.Username, Roles: p.Roles})
+}
+
+// authenticated requires a valid bearer token and records its principal.
+func (s *Server) authenticated(c *fiber.Ctx) error {
+	scheme, token, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return store.Errorf(store.EUnauthorized, "a valid bearer token is required")
+	}
+	p, err := s.app.Authenticate(c.UserContext(), token)
+	if err != nil {
+		return err
+	}
+	c.Locals(localPrincipal, p)
+	return c.Next()
+}
+
+// requireRole lets the request through when the principal holds one of
+// roles (admin holds them all), and answers 403 otherwise.
+func requireRole(roles ...string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p := principal(c)
+		for _, r := range roles {
+			if p != nil && p.HasRole(r) {
+				return c.Next()
+			}
+		}
+		return store.Errorf(store.EForbidden, "this needs the role %s", strings.Join(roles, " or "))
+	}
+}
+
+func principal(c *fiber.Ctx) *app.Principal {
+	p, _ := c.Locals(localPrincipal).(*app.Principal)
+	return p
+}

@@ -1,0 +1,102 @@
+package handlers
+
+import (
+	"bytes"
+	"mime"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"ethicsportal/app"
+	"ethicsportal/store"
+)
+
+// credentialJSON is a register entry as the admin API shows it.
+type credentialJSON struct {
+	CertificateNo   string     `json:"certificate_no"`
+	HolderName      string     `json:"holder_name"`
+	Kind            string     `json:"kind"`
+	Subject         string     `json:"subject"`
+	Issuer          string     `json:"issuer"`
+	IssuedOn        store.Date `json:"issued_on"`
+	RegisteredUntil store.Date `json:"registered_until"`
+	Status          string     `json:"status"`        // effective today
+	StoredStatus    string     `json:"stored_status"` // as last set by an action
+	SuspendedUntil  store.Date `json:"suspended_until,omitempty"`
+	StatusReason    string     `json:"status_reason,omitempty"`
+	PersonLinked    bool       `json:"person_linked"`
+	Bans            []banJSON  `json:"bans"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+}
+
+type banJSON struct {
+	ID        int64      `json:"id,omitempty"`
+	Scope     string     `json:"scope"`
+	StartsOn  store.Date `json:"starts_on"`
+	EndsOn    store.Date `json:"ends_on"`
+	Permanent bool       `json:"permanent"`
+}
+
+func toCredentialJSON(r *app.CredentialRecord) credentialJSON {
+	out := credentialJSON{
+		CertificateNo: r.CertificateNo, HolderName: r.HolderName, Kind: r.Kind, Subject: r.Subject,
+		Issuer: r.Issuer, IssuedOn: r.IssuedOn, RegisteredUntil: r.RegisteredUntil,
+		Status: r.EffectiveStatus, StoredStatus: r.Status, SuspendedUntil: r.SuspendedUntil,
+		StatusReason: r.StatusReason, PersonLinked: r.PersonID != 0, Bans: []banJSON{},
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	for _, b := range r.Bans {
+		out.Bans = append(out.Bans, banJSON{ID: b.ID, Scope: b.Scope, StartsOn: b.StartsOn, EndsOn: b.EndsOn, Permanent: b.Permanent()})
+	}
+	return out
+}
+
+func (s *Server) createCredential(c *fiber.Ctx) error {
+	var in app.CredentialInput
+	if err := decodeJSON(c, &in, true); err != nil {
+		return err
+	}
+	rec, err := s.app.CreateCredential(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/admin/credentials/" + rec.CertificateNo)
+	return c.Status(fiber.StatusCreated).JSON(toCredentialJSON(rec))
+}
+
+func (s *Server) credential(c *fiber.Ctx) error {
+	no, err := url.PathUnescape(c.Params("certificate_no")) // a fresh string, safe to keep
+	if err != nil {
+		return store.FieldError(store.EInvalid, "certificate_no", "the certificate number in the path is not well encoded")
+	}
+	rec, err := s.app.Credential(c.UserContext(), no)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toCredentialJSON(rec))
+}
+
+// importCredentials takes a CSV body. The encoding is the charset of the
+// Content-Type when given, and detected otherwise (spreadsheets save GBK).
+func (s *Server) importCredentials(c *fiber.Ctx) error {
+	mt, params, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if err != nil || !strings.EqualFold(mt, "text/csv") {
+		return store.Errorf(store.EUnsupported, "send the file as text/csv")
+	}
+	enc := strings.ToLower(params["charset"])
+	switch enc {
+	case "", "utf-8", "utf8", "gb18030", "gbk", "gb2312":
+	default:
+		return store.Errorf(store.EUnsupported, "charset %q is not supported; send UTF-8 or GB18030/GBK", enc)
+	}
+	// The body buffer belongs to Fiber; the import reads it only within
+	// this handler, so no copy is needed.
+	rep, err := s.app.ImportCredentials(c.UserContext(), bytes.NewReader(c.Body()), app.ImportOptions{Encoding: enc})
+	if err != nil {
+		return err
+	}
+	return c.JSON(rep)
+}

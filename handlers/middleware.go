@@ -1,0 +1,203 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"ethicsportal/app"
+	"ethicsportal/ratelimit"
+	"ethicsportal/store"
+)
+
+const (
+	headerRequestID = "X-Request-ID"
+	localRequestID  = "request_id"
+	localClientIP   = "client_ip"
+	localPrincipal  = "principal"
+)
+
+// requestIDs accepts an incoming X-Request-ID when it is a sane token (so
+// a proxy's id follows the request through our logs) and mints one
+// otherwise.
+func requestIDs(c *fiber.Ctx) error {
+	assignRequestID(c)
+	return c.Next()
+}
+
+// assignRequestID gives the request its id. The error handler calls it too,
+// for errors the server raises before any middleware runs (a body over the
+// server's limit, headers too large).
+func assignRequestID(c *fiber.Ctx) string {
+	if id := requestID(c); id != "" {
+		return id
+	}
+	id := c.Get(headerRequestID)
+	if !validRequestID(id) {
+		var b [12]byte
+		_, _ = rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	} else {
+		id = strings.Clone(id) // kept in Locals and logs past the handler
+	}
+	c.Locals(localRequestID, id)
+	c.Set(headerRequestID, id)
+	return id
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		ch := id[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_' || ch == '.' || ch == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+func requestID(c *fiber.Ctx) string {
+	id, _ := c.Locals(localRequestID).(string)
+	return id
+}
+
+// contentSecurityPolicy allows no inline script or style and no framing.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	s.setSecurityHeaders(c)
+	return c.Next()
+}
+
+func (s *Server) setSecurityHeaders(c *fiber.Ctx) {
+	h := &c.Response().Header
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	if s.https {
+		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+}
+
+// noStore marks responses that carry personal data or credentials so that
+// no shared or browser cache keeps them.
+func noStore(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
+}
+
+// validUTF8 rejects a request whose path or query is not UTF-8 once
+// percent-decoded. Bodies are checked where they are decoded.
+func validUTF8(c *fiber.Ctx) error {
+	if !utf8.Valid(c.Request().URI().Path()) {
+		return store.Errorf(store.EInvalidUTF8, "the request path is not valid UTF-8")
+	}
+	bad := ""
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
+		if bad == "" && (!utf8.Valid(k) || !utf8.Valid(v)) {
+			bad = string(k)
+			if !utf8.Valid(k) {
+				bad = "query"
+			}
+		}
+	})
+	if bad != "" {
+		return store.FieldError(store.EInvalidUTF8, bad, "the query parameter %q is not valid UTF-8", bad)
+	}
+	return c.Next()
+}
+
+// clientIPs records the client's address. X-Forwarded-For is believed only
+// when the peer is a trusted proxy, and then read from the right, skipping
+// trusted hops, so that a client cannot choose its own address by sending
+// the header itself.
+func (s *Server) clientIPs(c *fiber.Ctx) error {
+	c.Locals(localClientIP, s.clientIP(c))
+	return c.Next()
+}
+
+func (s *Server) clientIP(c *fiber.Ctx) string {
+	peer, ok := netip.AddrFromSlice(c.Context().RemoteIP())
+	peer = peer.Unmap()
+	if !ok || !s.trusted(peer) {
+		return peer.String()
+	}
+	xff := c.Get(fiber.HeaderXForwardedFor)
+	hops := strings.Split(xff, ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		a = a.Unmap()
+		if !s.trusted(a) {
+			return a.String()
+		}
+		peer = a
+	}
+	return peer.String()
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	for _, p := range s.app.Config().TrustedProxy {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func clientIP(c *fiber.Ctx) string {
+	ip, _ := c.Locals(localClientIP).(string)
+	return ip
+}
+
+// rateLimit limits requests per client IP with l.
+func rateLimit(name string, l ratelimit.Limiter) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		res, err := l.Allow(c.UserContext(), name+":"+clientIP(c))
+		if err != nil {
+			return err
+		}
+		if !res.Allowed {
+			return &app.LimitedError{Result: res} // the error handler sets Retry-After
+		}
+		setRateHeaders(c, res)
+		return c.Next()
+	}
+}
+
+func setRateHeaders(c *fiber.Ctx, r ratelimit.Result) {
+	c.Set("RateLimit-Limit", strconv.Itoa(r.Limit))
+	c.Set("RateLimit-Remaining", strconv.Itoa(r.Remaining))
+	c.Set("RateLimit-Reset", strconv.Itoa(secondsCeil(r.ResetAfter)))
+}
+
+func secondsCeil(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return int((d + time.Second - 1) / time.Second)
+}
+
+// limitBody refuses bodies over n bytes with 413.
+func limitBody(n int) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if len(c.Body()) > n || c.Request().Header.ContentLength() > n {
+			return store.Errorf(store.ETooLarge, "the request body is over the limit of %d bytes", n)
+		}
+		return c.Next()
+	}
+}

@@ -1,0 +1,50 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"ethicsportal/docs"
+	"ethicsportal/store"
+)
+
+func (s *Server) taxonomy(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	return c.JSON(store.DefaultTaxonomy())
+}
+
+func (s *Server) openapi(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, "application/yaml")
+	return c.Send(docs.OpenAPI)
+}
+
+func (s *Server) healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+// readyz answers 503 naming each dependency that does not answer.
+func (s *Server) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+	defer cancel()
+	failed := s.app.Ready(ctx)
+	if len(failed) == 0 {
+		return c.JSON(fiber.Map{"status": "ready"})
+	}
+	names := make([]string, 0, len(failed))
+	for name, err := range failed {
+		names = append(names, name)
+		s.log.Warn("not ready", "dependency", name, "err", err)
+	}
+	sort.Strings(names)
+	return store.Errorf(store.EUnavailable, "not reachable: %s", strings.Join(names, ", "))
+}
+
+func (s *Server) metricsHandler() fiber.Handler {
+	return adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+}

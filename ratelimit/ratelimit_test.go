@@ -1,0 +1,81 @@
+package ratelimit
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func TestMemoryBurstThenRefill(t *testing.T) {
+	ck := &clock{t: time.Unix(1_700_000_000, 0)}
+	m := NewMemory(3, time.Minute, ck.now)
+	ctx := context.Background()
+	for i, wantRemaining := range []int{2, 1, 0} {
+		r, _ := m.Allow(ctx, "a")
+		if !r.Allowed || r.Remaining != wantRemaining || r.Limit != 3 {
+			t.Fatalf("call %d: got %+v, want allowed with %d remaining", i, r, wantRemaining)
+		}
+	}
+	r, _ := m.Allow(ctx, "a")
+	if r.Allowed || r.RetryAfter != 20*time.Second {
+		t.Fatalf("4th call: got %+v, want denied with RetryAfter 20s", r)
+	}
+	if r, _ := m.Allow(ctx, "b"); !r.Allowed {
+		t.Fatal("another key must have its own allowance")
+	}
+	ck.add(20 * time.Second)
+	if r, _ := m.Allow(ctx, "a"); !r.Allowed || r.Remaining != 0 {
+		t.Fatalf("after one interval: got %+v, want one request allowed", r)
+	}
+	ck.add(time.Minute)
+	if r, _ := m.Allow(ctx, "a"); !r.Allowed || r.Remaining != 2 {
+		t.Fatalf("after a full period: got %+v, want allowance whole again", r)
+	}
+}
+
+func TestMemoryConcurrentNeverOverAllows(t *testing.T) {
+	ck := &clock{t: time.Unix(1_700_000_000, 0)}
+	m := NewMemory(50, time.Hour, ck.now)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	allowed := 0
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 100; i++ {
+				if r, _ := m.Allow(context.Background(), "k"); r.Allowed {
+					mu.Lock()
+					allowed++
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if allowed != 50 {
+		t.Fatalf("allowed %d of 800 concurrent requests, want exactly 50", allowed)
+	}
+}
+
+func TestMemorySweepsIdleKeys(t *testing.T) {
+	ck := &clock{t: time.Unix(1_700_000_000, 0)}
+	m := NewMemory(10, time.Second, ck.now)
+	for i := 0; i < sweepEvery-1; i++ {
+		m.Allow(context.Background(), string(rune('a'+i%26))+string(rune(i)))
+	}
+	ck.add(2 * time.Second)
+	m.Allow(context.Background(), "last")
+	if n := m.Len(); n > 1 {
+		t.Fatalf("after a sweep %d keys remain, want only the key just used", n)
+	}
+}
