@@ -1,0 +1,94 @@
+package config
+
+import (
+	"flag"
+	"strings"
+	"testing"
+	"time"
+)
+
+func load(t *testing.T, env map[string]string, args ...string) (Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	l := NewLoader(fs, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return l.Load()
+}
+
+func TestDefaults(t *testing.T) {
+	c := Default()
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.MeiliIndex != "cases" || c.RedisPrefix != "portal:" {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if c.RateVerify != (Rate{30, time.Minute}) || c.RateSearch != (Rate{120, time.Minute}) || c.RateLogin != (Rate{10, time.Minute}) {
+		t.Fatalf("rates: %v %v %v", c.RateVerify, c.RateSearch, c.RateLogin)
+	}
+	if !c.FourEyes || !c.RequireTOTP || c.BodyLimit != 1<<20 || c.CSVBodyLimit != 8<<20 || c.TokenTTL != 15*time.Minute {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if c.BaseURL != "http://127.0.0.1:8080" || len(c.TrustedProxy) != 0 {
+		t.Fatalf("derived: %+v", c)
+	}
+}
+
+func TestFlagsOverrideEnvironment(t *testing.T) {
+	c, err := load(t, map[string]string{"PORTAL_ADDR": "0.0.0.0:9000", "PORTAL_RATE_VERIFY": "5/s"}, "--addr", "127.0.0.1:7000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:7000" || c.RateVerify != (Rate{5, time.Second}) {
+		t.Fatalf("%+v", c)
+	}
+}
+
+func TestDemoTurnsTOTPOffUnlessAsked(t *testing.T) {
+	c, _ := load(t, nil, "--demo")
+	if !c.Demo || c.RequireTOTP {
+		t.Fatalf("demo: %+v", c)
+	}
+	c, _ = load(t, map[string]string{"PORTAL_REQUIRE_TOTP": "true"}, "--demo")
+	if !c.RequireTOTP {
+		t.Fatal("an explicit PORTAL_REQUIRE_TOTP=true must win over --demo")
+	}
+}
+
+func TestBadValuesNameTheirVariable(t *testing.T) {
+	_, err := load(t, map[string]string{
+		"PORTAL_RATE_VERIFY":     "lots",
+		"PORTAL_FOUR_EYES":       "maybe",
+		"PORTAL_TRUSTED_PROXIES": "10.0.0.0/8, not-a-cidr",
+		"PORTAL_DATABASE_URL":    "mysql://x",
+		"PORTAL_ADDR":            "nowhere",
+	}, "--rate-login", "0/m")
+	if err == nil {
+		t.Fatal("bad values accepted")
+	}
+	for _, name := range []string{"PORTAL_RATE_VERIFY", "PORTAL_FOUR_EYES", "PORTAL_TRUSTED_PROXIES", "PORTAL_DATABASE_URL", "PORTAL_ADDR", "--rate-login"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+}
+
+func TestTrustedProxiesAndSizes(t *testing.T) {
+	c, err := load(t, map[string]string{"PORTAL_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7 ,::1", "PORTAL_BODY_LIMIT": "64KiB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TrustedProxy) != 3 || c.TrustedProxy[1].String() != "192.168.1.7/32" || c.BodyLimit != 64<<10 {
+		t.Fatalf("%v %d", c.TrustedProxy, c.BodyLimit)
+	}
+}
+
+func TestRedactedHidesSecrets(t *testing.T) {
+	c, err := load(t, map[string]string{"PORTAL_MEILI_KEY": "s3cret-key", "PORTAL_DATABASE_URL": "postgres://u:pw123@db/x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Redacted()
+	if strings.Contains(r.MeiliKey+r.DatabaseURL, "s3cret") || strings.Contains(r.DatabaseURL, "pw123") {
+		t.Fatalf("not redacted: %+v", r)
+	}
+}

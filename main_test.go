@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+// cli runs the command line in-process with a fresh data dir per test.
+type cli struct {
+	t   *testing.T
+	dir string
+}
+
+func newCLI(t *testing.T) *cli {
+	t.Setenv("PORTAL_DATA_DIR", t.TempDir())
+	t.Setenv("PORTAL_DATABASE_URL", "")
+	return &cli{t: t, dir: os.Getenv("PORTAL_DATA_DIR")}
+}
+
+func (c *cli) run(stdin string, args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestUserAdd(t *testing.T) {
+	c := newCLI(t)
+	t.Setenv("PORTAL_REQUIRE_TOTP", "true")
+	code, out, errOut := c.run("a long enough password\n", "user", "add", "alice", "--role", "registrar,reviewer")
+	if code != exitOK || !strings.Contains(out, "added user alice with roles registrar,reviewer") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "otpauth://totp/EthicsPortal:alice?") {
+		t.Fatalf("no enrolment URI printed:\n%s", out)
+	}
+	if code, _, errOut := c.run("another long password\n", "user", "add", "alice", "--role", "admin"); code != exitFailed || !strings.Contains(errOut, "already exists") {
+		t.Fatalf("duplicate user: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := c.run("short\n", "user", "add", "bob", "--role", "admin"); code != exitFailed || !strings.Contains(errOut, "at least 12") {
+		t.Fatalf("short password: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := c.run("a long enough password\n", "user", "add", "bob", "--role", "boss"); code != exitFailed || !strings.Contains(errOut, "unknown role") {
+		t.Fatalf("bad role: exit %d %s", code, errOut)
+	}
+	if code, _, _ := c.run("", "user", "add", "bob"); code != exitUsage {
+		t.Fatalf("missing --role: exit %d", code)
+	}
+}
+
+func TestImportCommand(t *testing.T) {
+	c := newCLI(t)
+	file := filepath.Join(t.TempDir(), "register.csv")
+	csv := "certificate_no,holder_name,kind,subject,issuer,issued_on,registered_until,序号\r\n" +
+		"20191100000000001,王芳,primary,语文,东城区教委,2019-07-01,2029-06-30,1\r\n" +
+		"20191100000000002,李四,primary,语文,东城区教委,2019-02-30,2029-06-30,2\r\n"
+	gbk, _ := simplifiedchinese.GBK.NewEncoder().Bytes([]byte(csv))
+	if err := os.WriteFile(file, gbk, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := c.run("", "import", "credentials", file)
+	if code != exitRejected {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitRejected, out, errOut)
+	}
+	for _, want := range []string{"line 3: invalid_field issued_on:", "2 rows read (gb18030): 1 inserted, 0 updated, 0 unchanged, 1 rejected", "ignored columns: [序号]"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// Flags after the file work too; a rerun is a no-op.
+	code, out, _ = c.run("", "import", "credentials", file, "--encoding", "gbk")
+	if code != exitRejected || !strings.Contains(out, "0 inserted, 0 updated, 1 unchanged") {
+		t.Fatalf("rerun: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := c.run("", "import", "credentials", filepath.Join(t.TempDir(), "missing.csv")); code != exitFailed || errOut == "" {
+		t.Fatalf("missing file: exit %d", code)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	c := newCLI(t)
+	if code, _, errOut := c.run("", "frobnicate"); code != exitUsage || !strings.Contains(errOut, "unknown command") {
+		t.Fatalf("exit %d %s", code, errOut)
+	}
+	if code, _, errOut := c.run("", "serve", "--rate-verify", "fast"); code != exitUsage || !strings.Contains(errOut, "--rate-verify") {
+		t.Fatalf("bad flag value: exit %d %s", code, errOut)
+	}
+	if code, out, _ := c.run("", "help"); code != exitOK || !strings.Contains(out, "import credentials") {
+		t.Fatalf("help: exit %d", code)
+	}
+}
+
+func TestServeAndGracefulShutdown(t *testing.T) {
+	newCLI(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var errOut bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"--addr", addr}, strings.NewReader(""), io.Discard, &errOut)
+	}()
+	var res *http.Response
+	for i := 0; i < 100; i++ { // wait for the listener: poll, bounded
+		if res, err = http.Get("http://" + addr + "/healthz"); err == nil {
+			break
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited with %d: %s", code, errOut.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("healthz: %v", err)
+	}
+	res.Body.Close()
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Fatalf("serve exited with %d after the signal: %s", code, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "stopped") {
+		t.Fatalf("no orderly stop logged: %s", errOut.String())
+	}
+	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
+		t.Fatal("still serving after shutdown")
+	}
+}
