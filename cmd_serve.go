@@ -28,6 +28,18 @@ func (e env) serve(ctx context.Context, args []string) int {
 		return exitFailed
 	}
 	defer a.Close()
+	if cfg.Demo {
+		loaded, err := a.LoadDemo(ctx)
+		if err != nil {
+			log.Error("cannot load the demo data", "err", err)
+			return exitFailed
+		}
+		if loaded {
+			log.Info("demo data loaded: synthetic credentials and one account per role",
+				"accounts", "demo-editor, demo-registrar, demo-reviewer, demo-auditor, demo-admin", "password", app.DemoPassword)
+		}
+	}
+	log.Debug("configuration", "config", cfg.Redacted())
 	srv := handlers.New(a, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Addr) }()

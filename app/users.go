@@ -36,6 +36,10 @@ type AddedUser struct {
 // under MinPasswordLength characters or an unknown role; EConflict if the
 // username is taken.
 func (a *App) AddUser(ctx context.Context, in NewUser) (*AddedUser, error) {
+	return a.addUser(ctx, in, a.cfg.RequireTOTP)
+}
+
+func (a *App) addUser(ctx context.Context, in NewUser, withTOTP bool) (*AddedUser, error) {
 	username := strings.ToLower(strings.TrimSpace(in.Username))
 	if !usernamePattern.MatchString(username) {
 		return nil, store.FieldError(store.EInvalid, "username", "a username is 2 to 32 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
@@ -56,7 +60,7 @@ func (a *App) AddUser(ctx context.Context, in NewUser) (*AddedUser, error) {
 	}
 	u := &store.User{Username: username, PasswordHash: hash, Roles: roles, CreatedAt: a.now()}
 	out := &AddedUser{Username: username, Roles: roles}
-	if a.cfg.RequireTOTP {
+	if withTOTP {
 		u.TOTPSecret = make([]byte, 20)
 		if _, err := rand.Read(u.TOTPSecret); err != nil {
 			return nil, fmt.Errorf("app: totp secret: %w", err)
