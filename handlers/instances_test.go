@@ -1,0 +1,73 @@
+package handlers_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"ethicsportal/store"
+	"ethicsportal/store/postgres"
+	"ethicsportal/store/postgres/pgtest"
+	"ethicsportal/store/sqlite"
+)
+
+// TestInstancesShareOneStore runs two application instances on one store,
+// as a deployment behind a load balancer would, on each backend: tokens
+// issued by one are honoured by the other, a logout on one ends the token
+// on both, and a register entry written through one verifies on the other.
+func TestInstancesShareOneStore(t *testing.T) {
+	backends := map[string]func(t *testing.T) func() store.Store{
+		"sqlite": func(t *testing.T) func() store.Store {
+			path := t.TempDir() + "/portal.db"
+			return func() store.Store {
+				st, err := sqlite.Open(context.Background(), path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return st
+			}
+		},
+		"postgres": func(t *testing.T) func() store.Store {
+			url := pgtest.URL(t)
+			return func() store.Store {
+				st, err := postgres.Open(context.Background(), url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return st
+			}
+		},
+	}
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) {
+			opener := open(t)
+			ck := &clock{t: time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)}
+			cfg := testConfig(t, nil)
+			a := newEnvOn(t, cfg, opener(), ck)
+			b := newEnvOn(t, cfg, opener(), ck)
+
+			tok := a.addUser("alice", "registrar")
+			if r := b.do("GET", "/api/v1/admin/me", nil, bearer(tok)...); r.status != 200 {
+				t.Fatalf("instance B refuses A's token: %d %s", r.status, r.body)
+			}
+			ja, jb := a.do("GET", "/.well-known/jwks.json", nil), b.do("GET", "/.well-known/jwks.json", nil)
+			if string(ja.body) != string(jb.body) {
+				t.Fatalf("the instances publish different JWKS:\n%s\n%s", ja.body, jb.body)
+			}
+
+			b.registerCredential(tok, nil)
+			v := a.do("POST", "/api/v1/verifications", map[string]string{"certificate_no": "20191100141000123", "name": "张伟华"})
+			if v.json["match"] != true {
+				t.Fatalf("A does not see B's write: %s", v.body)
+			}
+			if rc := b.do("POST", "/api/v1/receipts/check", map[string]string{"receipt": v.str("receipt")}); rc.json["valid"] != true {
+				t.Fatalf("B does not accept A's receipt: %s", rc.body)
+			}
+
+			if r := b.do("POST", "/api/v1/auth/logout", nil, bearer(tok)...); r.status != 204 {
+				t.Fatalf("logout on B: %d", r.status)
+			}
+			wantProblem(t, a.do("GET", "/api/v1/admin/me", nil, bearer(tok)...), 401, "unauthorized")
+		})
+	}
+}
