@@ -85,8 +85,10 @@ func (a *App) ImportCredentials(ctx context.Context, r io.Reader, opt ImportOpti
 		return nil, store.Errorf(store.EInvalid, "the header row lacks the column(s) %s; it needs %s and may have %s",
 			strings.Join(missing, ", "), strings.Join(importRequired, ", "), strings.Join(importOptional, ", "))
 	}
+	// A column the file lacks leaves that field of existing entries alone.
+	keep := keepColumns{subject: !slices.Contains(header, "subject"), issuer: !slices.Contains(header, "issuer")}
 	for _, c := range header {
-		if !slices.Contains(importRequired, c) && !slices.Contains(importOptional, c) {
+		if c != "" && !slices.Contains(importRequired, c) && !slices.Contains(importOptional, c) {
 			rep.IgnoredColumns = append(rep.IgnoredColumns, c)
 		}
 	}
@@ -106,7 +108,7 @@ func (a *App) ImportCredentials(ctx context.Context, r io.Reader, opt ImportOpti
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := a.importBatch(ctx, batch, rep); err != nil {
+		if err := a.importBatch(ctx, batch, keep, rep); err != nil {
 			return err
 		}
 		batch = batch[:0]
@@ -163,8 +165,11 @@ func (a *App) ImportCredentials(ctx context.Context, r io.Reader, opt ImportOpti
 	return rep, nil
 }
 
+// keepColumns names the optional register fields a file has no column for.
+type keepColumns struct{ subject, issuer bool }
+
 // importBatch upserts one batch in one transaction.
-func (a *App) importBatch(ctx context.Context, batch []*validCredential, rep *ImportReport) error {
+func (a *App) importBatch(ctx context.Context, batch []*validCredential, keep keepColumns, rep *ImportReport) error {
 	now := a.now()
 	var inserted, updated, unchanged int
 	err := a.store.Update(ctx, func(tx store.Tx) error {
@@ -183,6 +188,12 @@ func (a *App) importBatch(ctx context.Context, batch []*validCredential, rep *Im
 		var fresh, changed []*store.Credential
 		for _, v := range batch {
 			old, ok := existing[v.cred.CertificateNo]
+			if ok && keep.subject {
+				v.cred.Subject = old.Subject
+			}
+			if ok && keep.issuer {
+				v.cred.Issuer = old.Issuer
+			}
 			switch {
 			case !ok:
 				fresh = append(fresh, &v.cred)

@@ -31,10 +31,18 @@ type ReceiptClaims struct {
 	Check         string `json:"check"` // "qualification"
 	CertificateNo string `json:"certificate_no"`
 	Name          string `json:"name"`
-	Match         bool   `json:"match"`
-	Status        string `json:"status,omitempty"`
-	Eligible      bool   `json:"eligible"`
-	CheckedAt     string `json:"checked_at"`
+	Match         bool    `json:"match"`
+	Status        *string `json:"status"` // null when nothing matched
+	Eligible      bool    `json:"eligible"`
+	CheckedAt     string  `json:"checked_at"`
+}
+
+// status is the receipt's status, "" for a miss.
+func (c *ReceiptClaims) status() string {
+	if c.Status == nil {
+		return ""
+	}
+	return *c.Status
 }
 
 const checkQualification = "qualification"
@@ -87,7 +95,10 @@ func (a *App) verify(ctx context.Context, no, folded string) (*Verification, err
 	}
 	claims := ReceiptClaims{
 		Check: checkQualification, CertificateNo: no, Name: folded,
-		Match: v.Match, Status: v.Status, Eligible: v.Eligible, CheckedAt: now.Format(time.RFC3339),
+		Match: v.Match, Eligible: v.Eligible, CheckedAt: now.Format(time.RFC3339),
+	}
+	if v.Match {
+		claims.Status = &v.Status
 	}
 	if v.Receipt, err = a.signReceipt(&claims, now); err != nil {
 		return nil, err
@@ -167,6 +178,6 @@ func (a *App) CheckReceipt(ctx context.Context, receipt string) (*ReceiptCheck, 
 	if err != nil {
 		return nil, err
 	}
-	changed := current.Match != claims.Match || current.Status != claims.Status || current.Eligible != claims.Eligible
+	changed := current.Match != claims.Match || current.Status != claims.status() || current.Eligible != claims.Eligible
 	return &ReceiptCheck{Valid: true, Claims: &claims, Current: current, Changed: changed}, nil
 }

@@ -38,6 +38,7 @@ type banJSON struct {
 	StartsOn  store.Date `json:"starts_on"`
 	EndsOn    store.Date `json:"ends_on"`
 	Permanent bool       `json:"permanent"`
+	LiftedAt  *time.Time `json:"lifted_at,omitempty"` // admin view only
 }
 
 func toCredentialJSON(r *app.CredentialRecord) credentialJSON {
@@ -49,7 +50,12 @@ func toCredentialJSON(r *app.CredentialRecord) credentialJSON {
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	for _, b := range r.Bans {
-		out.Bans = append(out.Bans, banJSON{ID: b.ID, Scope: b.Scope, StartsOn: b.StartsOn, EndsOn: b.EndsOn, Permanent: b.Permanent()})
+		bj := banJSON{ID: b.ID, Scope: b.Scope, StartsOn: b.StartsOn, EndsOn: b.EndsOn, Permanent: b.Permanent()}
+		if !b.LiftedAt.IsZero() {
+			lifted := b.LiftedAt.UTC()
+			bj.LiftedAt = &lifted
+		}
+		out.Bans = append(out.Bans, bj)
 	}
 	return out
 }

@@ -263,4 +263,13 @@ func TestImportKeepsStatus(t *testing.T) {
 	if g.str("status") != "revoked" || g.str("subject") != "物理" {
 		t.Fatalf("after import: %s", g.body)
 	}
+	// A file without the optional columns leaves those fields alone.
+	short := "certificate_no,holder_name,kind,issued_on,registered_until\n20191100141000123,张伟华,senior_secondary,2019-07-01,2030-06-30\n"
+	if r := importCSV(e, reg, []byte(short), "text/csv"); r.json["updated"] != 1.0 {
+		t.Fatalf("import: %s", r.body)
+	}
+	g = e.do("GET", "/api/v1/admin/credentials/20191100141000123", nil, bearer(reg)...)
+	if g.str("subject") != "物理" || g.str("issuer") != "北京市海淀区教育委员会" || g.str("registered_until") != "2030-06-30" {
+		t.Fatalf("after an import without subject and issuer: %s", g.body)
+	}
 }

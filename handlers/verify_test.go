@@ -85,6 +85,9 @@ func TestVerifyMissesLookTheSame(t *testing.T) {
 	}
 	// The receipts differ only in what was asked and when.
 	c1, c2 := receiptClaims(t, unknown.str("receipt")), receiptClaims(t, wrongName.str("receipt"))
+	if st, ok := c1["status"]; !ok || st != nil || c1["match"] != false || c1["eligible"] != false {
+		t.Fatalf("miss receipt claims %v, want status null, match and eligible false", c1)
+	}
 	for _, k := range []string{"iat", "jti", "checked_at", "certificate_no", "name"} {
 		delete(c1, k)
 		delete(c2, k)
