@@ -74,13 +74,13 @@ func TestNormaliseCertificateNo(t *testing.T) {
 		}
 	}
 	for in, code := range map[string]string{
-		"":                     store.EMissing,
-		" - - ":                store.EMissing,
-		"123":                  store.EInvalid,
-		"2019/1100":            store.EInvalid,
-		"证书2019":               store.EInvalid,
+		"":                      store.EMissing,
+		" - - ":                 store.EMissing,
+		"123":                   store.EInvalid,
+		"2019/1100":             store.EInvalid,
+		"证书2019":                store.EInvalid,
 		strings.Repeat("9", 41): store.EInvalid,
-		"2019\xff1100":         store.EInvalid,
+		"2019\xff1100":          store.EInvalid,
 	} {
 		if _, err := NormaliseCertificateNo(in); store.ErrorCode(err) != code {
 			t.Errorf("%q: error %v, want code %s", in, err, code)

@@ -28,9 +28,9 @@ type Verification struct {
 // asked, so the same check can be made again later.
 type ReceiptClaims struct {
 	jwt.RegisteredClaims
-	Check         string `json:"check"` // "qualification"
-	CertificateNo string `json:"certificate_no"`
-	Name          string `json:"name"`
+	Check         string  `json:"check"` // "qualification"
+	CertificateNo string  `json:"certificate_no"`
+	Name          string  `json:"name"`
 	Match         bool    `json:"match"`
 	Status        *string `json:"status"` // null when nothing matched
 	Eligible      bool    `json:"eligible"`

@@ -1,0 +1,67 @@
+package sqlite
+
+import (
+	"context"
+
+	"ethicsportal/store"
+)
+
+// PersonsByIDHashes returns the persons whose IDHash is among hashes, keyed
+// by string(IDHash). A nil hash matches nobody, not the persons without one.
+// All hashes go to SQLite as one JSON parameter, so any number of them takes
+// one prepared statement and one round trip.
+func (r reader) PersonsByIDHashes(ctx context.Context, hashes [][]byte) (map[string]*store.Person, error) {
+	out := make(map[string]*store.Person, len(hashes))
+	keys, n := jsonHex(hashes)
+	if n == 0 {
+		return out, nil
+	}
+	rows, err := r.src.stmt(ctx, sPersonsByIDHashes).QueryContext(ctx, keys)
+	if err != nil {
+		return nil, wrap("persons by id hashes", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p := new(store.Person)
+		if err := rows.Scan(&p.ID, &p.Name, bytesCol{&p.IDHash}, timeCol{&p.CreatedAt}); err != nil {
+			return nil, wrap("persons by id hashes", err)
+		}
+		out[string(p.IDHash)] = p
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("persons by id hashes", err)
+	}
+	return out, nil
+}
+
+// CreatePersons inserts ps and sets each one's ID; EConflict if an IDHash is
+// taken, by an existing person or by another in ps. Either all are inserted
+// or, on error, none.
+func (t *txn) CreatePersons(ctx context.Context, ps []*store.Person) error {
+	ids := make([]int64, len(ps))
+	err := t.atomic(ctx, len(ps), func() error {
+		st := t.stmt(ctx, sCreatePerson)
+		for i, p := range ps {
+			res, err := st.ExecContext(ctx, p.Name, blobArg(p.IDHash), timeArg(p.CreatedAt))
+			if isUnique(err) {
+				return store.FieldError(store.EConflict, "id_hash", "a person with this ID number exists")
+			}
+			if err != nil {
+				return wrap("create person", err)
+			}
+			if ids[i], err = res.LastInsertId(); err != nil {
+				return wrap("create person", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// IDs are set only once all rows are in, so that a failed call leaves
+	// the caller's persons as they were.
+	for i, p := range ps {
+		p.ID = ids[i]
+	}
+	return nil
+}

@@ -1,0 +1,206 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// stmtID names one of the statements prepared once at Open. Preparing costs
+// more than running a point lookup, and verification runs thousands of
+// lookups a second, so no hot statement is ever prepared per call.
+type stmtID int
+
+// Statements the Reader methods run. They are prepared on the reader pool
+// (used outside transactions) and on the writer (used inside Update).
+const (
+	sUserByName stmtID = iota
+	sTokenDenied
+	sSigningKeys
+	sSecret
+	sCredentialByNumber
+	sCredentialsByNumbers
+	sPersonsByIDHashes
+	sBansForPerson
+	numReadStmts
+)
+
+// Statements only the writer prepares.
+const (
+	sCreateUser stmtID = numReadStmts + iota
+	sAdvanceTOTPStep
+	sUserExists
+	sDenyToken
+	sPurgeDeniedTokens
+	sAddSigningKey
+	sPutSecret
+	sCreatePerson
+	sInsertCredentials1
+	sInsertCredentials8
+	sInsertCredentials64
+	sUpdateCredentialRecords1
+	sUpdateCredentialRecords8
+	sUpdateCredentialRecords64
+	sCreateBan
+	sSavepoint
+	sRelease
+	sRollbackTo
+	numStmts
+)
+
+const credentialCols = `certificate_no, holder_name, holder_name_folded, person_id, kind, subject,
+	issuer, issued_on, registered_until, status, suspended_until, status_reason, created_at, updated_at`
+
+// credentialColCount is the number of columns in credentialCols, and so the
+// number of parameters per row of a credential INSERT.
+const credentialColCount = 14
+
+const banCols = `id, person_id, scope, starts_on, ends_on, reason, case_id, created_at, lifted_at`
+
+// batchSize is one size of a prepared multi-row statement.
+type batchSize struct {
+	rows int
+	id   stmtID
+}
+
+// insertCredentialSizes and updateCredentialSizes are the row counts of the
+// prepared multi-row statements, largest first. A batch is cut into as many
+// of the largest as fit, then the next, so 1,000 rows take 15+5 statements
+// instead of 1,000, and every statement is one prepared at Open. Executing a
+// statement costs more than a row in it: per-row statements held an import
+// to half the rate.
+var (
+	insertCredentialSizes = []batchSize{{64, sInsertCredentials64}, {8, sInsertCredentials8}, {1, sInsertCredentials1}}
+	updateCredentialSizes = []batchSize{{64, sUpdateCredentialRecords64}, {8, sUpdateCredentialRecords8}, {1, sUpdateCredentialRecords1}}
+)
+
+// statementsFor returns how many statements rows take when cut by sizes.
+func statementsFor(rows int, sizes []batchSize) int {
+	n := 0
+	for _, size := range sizes {
+		n += rows / size.rows
+		rows %= size.rows
+	}
+	return n
+}
+
+// chunks calls fn for consecutive pieces of rows, each of one of sizes.
+func chunks[T any](rows []T, sizes []batchSize, fn func(chunk []T, id stmtID) error) error {
+	for _, size := range sizes {
+		for len(rows) >= size.rows {
+			if err := fn(rows[:size.rows], size.id); err != nil {
+				return err
+			}
+			rows = rows[size.rows:]
+		}
+	}
+	return nil
+}
+
+var stmtSQL = [numStmts]string{
+	sUserByName: `SELECT username, password_hash, roles, totp_secret, totp_last_step, created_at
+		FROM users WHERE username = ?`,
+	sTokenDenied: `SELECT EXISTS (SELECT 1 FROM denied_tokens WHERE jti = ?)`,
+	sSigningKeys: `SELECT kid, purpose, generation, private_key, created_at
+		FROM signing_keys WHERE purpose = ? ORDER BY generation`,
+	sSecret:               `SELECT value FROM secrets WHERE name = ?`,
+	sCredentialByNumber:   `SELECT ` + credentialCols + ` FROM credentials WHERE certificate_no = ?`,
+	sCredentialsByNumbers: `SELECT ` + credentialCols + ` FROM credentials WHERE certificate_no IN (SELECT value FROM json_each(?))`,
+	sPersonsByIDHashes: `SELECT id, name, id_hash, created_at FROM persons
+		WHERE id_hash IN (SELECT unhex(value) FROM json_each(?))`,
+	sBansForPerson: `SELECT ` + banCols + ` FROM bans WHERE person_id = ? ORDER BY id`,
+
+	sCreateUser: `INSERT INTO users (username, password_hash, roles, totp_secret, totp_last_step, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`,
+	sAdvanceTOTPStep: `UPDATE users SET totp_last_step = ?2 WHERE username = ?1 AND totp_last_step < ?2`,
+	sUserExists:      `SELECT EXISTS (SELECT 1 FROM users WHERE username = ?)`,
+	// A second denial keeps the later expiry, so that re-denying a token can
+	// only lengthen, never shorten, the time it stays refused.
+	sDenyToken: `INSERT INTO denied_tokens (jti, expires_at) VALUES (?, ?)
+		ON CONFLICT (jti) DO UPDATE SET expires_at = CASE
+			WHEN expires_at IS NULL OR excluded.expires_at IS NULL THEN NULL
+			ELSE max(expires_at, excluded.expires_at) END`,
+	sPurgeDeniedTokens: `DELETE FROM denied_tokens WHERE expires_at < ?`,
+	sAddSigningKey: `INSERT INTO signing_keys (kid, purpose, generation, private_key, created_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (purpose, generation) DO NOTHING`,
+	sPutSecret:                 `INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
+	sCreatePerson:              `INSERT INTO persons (name, id_hash, created_at) VALUES (?, ?, ?)`,
+	sInsertCredentials1:        insertCredentialsSQL(1),
+	sInsertCredentials8:        insertCredentialsSQL(8),
+	sInsertCredentials64:       insertCredentialsSQL(64),
+	sUpdateCredentialRecords1:  updateCredentialsSQL(1),
+	sUpdateCredentialRecords8:  updateCredentialsSQL(8),
+	sUpdateCredentialRecords64: updateCredentialsSQL(64),
+	sCreateBan: `INSERT INTO bans (person_id, scope, starts_on, ends_on, reason, case_id, created_at, lifted_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	sSavepoint:  `SAVEPOINT batch`,
+	sRelease:    `RELEASE batch`,
+	sRollbackTo: `ROLLBACK TO batch`,
+}
+
+// valuesRows returns rows placeholder tuples of cols each: "(?, ?), (?, ?)".
+func valuesRows(rows, cols int) string {
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	return strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ")
+}
+
+func insertCredentialsSQL(rows int) string {
+	return "INSERT INTO credentials (" + credentialCols + ") VALUES " + valuesRows(rows, credentialColCount)
+}
+
+// updateRecordCols is the number of parameters per row of a record update:
+// the number and the register fields, in the order of the SET list.
+const updateRecordCols = 9
+
+// updateCredentialsSQL rewrites the register fields of rows credentials in
+// one statement, joining the table to a VALUES list on the primary key. The
+// status fields and created_at are not in it, so no caller can change them
+// here. ?1 is the time of the update, the same for every row.
+func updateCredentialsSQL(rows int) string {
+	return `UPDATE credentials SET updated_at = ?1, holder_name = v.column2, holder_name_folded = v.column3,
+		person_id = v.column4, kind = v.column5, subject = v.column6, issuer = v.column7,
+		issued_on = v.column8, registered_until = v.column9
+		FROM (VALUES ` + valuesRows(rows, updateRecordCols) + `) AS v
+		WHERE credentials.certificate_no = v.column1`
+}
+
+// prepare prepares the statements numbered below to on db. On error the statements already
+// prepared are closed.
+func prepare(ctx context.Context, db *sql.DB, stmts []*sql.Stmt, to stmtID) error {
+	for id := range to {
+		s, err := db.PrepareContext(ctx, stmtSQL[id])
+		if err != nil {
+			closeStmts(stmts)
+			return fmt.Errorf("sqlite: prepare %q: %w", firstLine(stmtSQL[id]), err)
+		}
+		stmts[id] = s
+	}
+	return nil
+}
+
+func closeStmts(stmts []*sql.Stmt) {
+	for i, s := range stmts {
+		if s != nil {
+			s.Close()
+			stmts[i] = nil
+		}
+	}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// stmtSource gives the Reader methods their statements: the reader pool's
+// outside a transaction, the transaction's inside one. The read code is
+// written once and runs the same SQL either way.
+type stmtSource interface {
+	stmt(ctx context.Context, id stmtID) *sql.Stmt
+}
+
+// reader implements store.Reader on a stmtSource.
+type reader struct{ src stmtSource }
