@@ -74,18 +74,16 @@ var errToken = store.Errorf(store.EUnauthorized, "a valid bearer token is requir
 // Failures are EUnauthorized with one message, or a *LimitedError.
 func (a *App) Login(ctx context.Context, username, password, code, ip string) (*Token, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
-	for _, key := range []string{"login:ip:" + ip, "login:user:" + username} {
-		res, err := a.limits.Login.Allow(ctx, key)
-		if err != nil {
-			return nil, internal("login limit", err)
-		}
-		if !res.Allowed {
-			return nil, &LimitedError{Result: res}
-		}
+	if err := a.allowLogin(ctx, "login:ip:"+ip); err != nil {
+		return nil, err
 	}
 	if username == "" || len(username) > 64 || len(password) > 1024 || !utf8.ValidString(password) {
-		checkPassword(a.dummyHash, password)
+		checkPassword(a.dummyHash, "") // cost the same as a real check
 		return nil, errLogin
+	}
+	// Counted only once the name is plausible, so junk names cannot fill the limiter.
+	if err := a.allowLogin(ctx, "login:user:"+username); err != nil {
+		return nil, err
 	}
 	u, err := a.store.UserByName(ctx, username)
 	if err != nil {
@@ -120,6 +118,17 @@ func (a *App) Login(ctx context.Context, username, password, code, ip string) (*
 		}
 	}
 	return a.issueToken(u.Username)
+}
+
+func (a *App) allowLogin(ctx context.Context, key string) error {
+	res, err := a.limits.Login.Allow(ctx, key)
+	if err != nil {
+		return internal("login limit", err)
+	}
+	if !res.Allowed {
+		return &LimitedError{Result: res}
+	}
+	return nil
 }
 
 func (a *App) issueToken(username string) (*Token, error) {

@@ -216,3 +216,14 @@ func TestLoginIsRateLimited(t *testing.T) {
 	// Another username from the same IP is still limited by the IP count.
 	wantProblem(t, e.do("POST", "/api/v1/auth/login", map[string]string{"username": "bob", "password": "x"}), 429, "rate_limited")
 }
+
+func TestLoginIsRateLimitedPerUsernameAcrossIPs(t *testing.T) {
+	e := newEnv(t, map[string]string{"PORTAL_RATE_LOGIN": "3/m", "PORTAL_TRUSTED_PROXIES": "0.0.0.0/32"})
+	body := map[string]string{"username": "alice", "password": "wrong wrong wrong"}
+	for i := 1; i <= 3; i++ {
+		wantProblem(t, e.do("POST", "/api/v1/auth/login", body, "X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i)), 401, "unauthorized")
+	}
+	wantProblem(t, e.do("POST", "/api/v1/auth/login", body, "X-Forwarded-For", "203.0.113.9"), 429, "rate_limited")
+	// Another user from a fresh address is not affected.
+	wantProblem(t, e.do("POST", "/api/v1/auth/login", map[string]string{"username": "bob", "password": "x"}, "X-Forwarded-For", "203.0.113.10"), 401, "unauthorized")
+}
