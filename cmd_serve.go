@@ -41,6 +41,10 @@ func (e env) serve(ctx context.Context, args []string) int {
 	}
 	log.Debug("configuration", "config", cfg.Redacted())
 	srv := handlers.New(a, log)
+	workerCtx, stopWorker := context.WithCancel(context.Background())
+	workerDone := make(chan struct{})
+	go func() { a.RunWorker(workerCtx); close(workerDone) }()
+	defer func() { stopWorker(); <-workerDone }() // before the store closes
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Addr) }()
 	backend := "SQLite in " + cfg.DataDir

@@ -37,7 +37,7 @@ func (e env) userAdd(ctx context.Context, args []string) int {
 		return exitFailed
 	}
 	defer a.Close()
-	u, err := a.AddUser(ctx, app.NewUser{Username: rest[0], Password: password, Roles: strings.Split(*roles, ",")})
+	u, err := a.AddUser(ctx, app.ActorCLI, app.NewUser{Username: rest[0], Password: password, Roles: strings.Split(*roles, ",")})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "ethicsportal: cannot add user: %s\n", errorText(err))
 		return exitFailed

@@ -35,6 +35,7 @@ Usage:
                                                   add an administrator; password on standard input
   ethicsportal import credentials FILE.csv [--encoding auto|utf-8|gb18030] [flags]
                                                   import the credential register from CSV
+  ethicsportal audit verify [flags]               recompute the audit hash chain; exit 0 only if intact
 
 Roles: editor, registrar, reviewer, auditor, admin.
 Every command takes the configuration flags below; each also reads its
@@ -73,6 +74,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return e.usageError("import: the only subcommand is 'import credentials FILE.csv'")
 		}
 		return e.importCredentials(ctx, args[1:])
+	case "audit":
+		if len(args) == 0 || args[0] != "verify" {
+			return e.usageError("audit: the only subcommand is 'audit verify'")
+		}
+		return e.auditVerify(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK

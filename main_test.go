@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
+	_ "modernc.org/sqlite"
 )
 
 // cli runs the command line in-process with a fresh data dir per test.
@@ -137,5 +139,30 @@ func TestServeAndGracefulShutdown(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
 		t.Fatal("still serving after shutdown")
+	}
+}
+
+func TestAuditVerifyCommand(t *testing.T) {
+	c := newCLI(t)
+	for _, name := range []string{"alice", "bob", "carol"} {
+		if code, _, errOut := c.run("a long enough password\n", "user", "add", name, "--role", "admin"); code != exitOK {
+			t.Fatalf("user add: %s", errOut)
+		}
+	}
+	code, out, _ := c.run("", "audit", "verify")
+	if code != exitOK || !strings.Contains(out, "audit chain intact: 3 events, head ") {
+		t.Fatalf("intact chain: exit %d %s", code, out)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(c.dir, "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE audit_events SET object = 'user:mallory' WHERE seq = 2`); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = c.run("", "audit", "verify")
+	if code != exitFailed || !strings.Contains(out, "BROKEN at sequence 2") {
+		t.Fatalf("tampered chain: exit %d %s", code, out)
 	}
 }

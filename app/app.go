@@ -35,6 +35,10 @@ type App struct {
 	dummyHash   string // verified against when a username is unknown, so a miss costs what a hit costs
 
 	limits Limits
+
+	consumers   []Consumer
+	wake        chan struct{} // nudges this instance's outbox worker
+	workerStats WorkerStats
 }
 
 // Limits are the rate limiters the HTTP layer and the use cases consult.
@@ -57,7 +61,7 @@ func WithStore(s store.Store) Option { return func(a *App) { a.store = s } }
 // New opens the backends named by cfg and returns a ready App. Call Close
 // when done.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
-	a := &App{cfg: cfg, log: log, now: time.Now}
+	a := &App{cfg: cfg, log: log, now: time.Now, wake: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(a)
 	}

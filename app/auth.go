@@ -70,16 +70,17 @@ var errLogin = store.Errorf(store.EUnauthorized, "the username, password or code
 var errToken = store.Errorf(store.EUnauthorized, "a valid bearer token is required")
 
 // Login checks a username, password and (when required) TOTP code and
-// returns a signed token. ip is the client address, for the rate limit.
-// Failures are EUnauthorized with one message, or a *LimitedError.
+// returns a signed token. ip is the client address, for the rate limit and
+// the audit log. Failures are EUnauthorized with one message, or a
+// *LimitedError. Every attempt that passes the rate limit is audited.
 func (a *App) Login(ctx context.Context, username, password, code, ip string) (*Token, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
 	if err := a.allowLogin(ctx, "login:ip:"+ip); err != nil {
 		return nil, err
 	}
-	if username == "" || len(username) > 64 || len(password) > 1024 || !utf8.ValidString(password) {
+	if username == "" || len(username) > 64 || len(password) > 1024 || !utf8.ValidString(password) || !utf8.ValidString(username) {
 		checkPassword(a.dummyHash, "") // cost the same as a real check
-		return nil, errLogin
+		return nil, a.loginFailed(ctx, truncate(username, 64), ip, "malformed")
 	}
 	// Counted only once the name is plausible, so junk names cannot fill the limiter.
 	if err := a.allowLogin(ctx, "login:user:"+username); err != nil {
@@ -91,33 +92,77 @@ func (a *App) Login(ctx context.Context, username, password, code, ip string) (*
 			return nil, internal("login", err)
 		}
 		checkPassword(a.dummyHash, password) // cost the same as a real check
-		return nil, errLogin
+		return nil, a.loginFailed(ctx, username, ip, "unknown_user")
 	}
 	if !checkPassword(u.PasswordHash, password) {
+		return nil, a.loginFailed(ctx, username, ip, "wrong_password")
+	}
+	needTOTP := a.cfg.RequireTOTP || len(u.TOTPSecret) > 0
+	var step int64
+	if needTOTP {
+		if len(u.TOTPSecret) == 0 {
+			return nil, a.loginFailed(ctx, username, ip, "no_second_factor") // required but never enrolled
+		}
+		var ok bool
+		if step, ok = totpMatch(u.TOTPSecret, strings.TrimSpace(code), a.now()); !ok {
+			return nil, a.loginFailed(ctx, username, ip, "wrong_code")
+		}
+	}
+	tok, jti, err := a.issueToken(u.Username)
+	if err != nil {
+		return nil, err
+	}
+	replay := false
+	err = a.store.Update(ctx, func(tx store.Tx) error {
+		if needTOTP {
+			fresh, err := tx.AdvanceTOTPStep(ctx, u.Username, step)
+			if err != nil {
+				return err
+			}
+			if !fresh { // this code was used already
+				replay = true
+				return a.record(ctx, tx, ActorAnonymous, "auth.login_failed", "user:"+u.Username, loginDetails{Username: u.Username, IP: ip, Reason: "code_reused"})
+			}
+		}
+		return a.record(ctx, tx, u.Username, "auth.login", "user:"+u.Username, loginDetails{Username: u.Username, IP: ip, TokenID: jti})
+	})
+	if err != nil {
+		return nil, internal("login", err)
+	}
+	if replay {
 		return nil, errLogin
 	}
-	if a.cfg.RequireTOTP || len(u.TOTPSecret) > 0 {
-		if len(u.TOTPSecret) == 0 {
-			return nil, errLogin // required but never enrolled: the user must be re-created
-		}
-		step, ok := totpMatch(u.TOTPSecret, strings.TrimSpace(code), a.now())
-		if !ok {
-			return nil, errLogin
-		}
-		var fresh bool
-		err := a.store.Update(ctx, func(tx store.Tx) error {
-			var err error
-			fresh, err = tx.AdvanceTOTPStep(ctx, u.Username, step)
-			return err
-		})
-		if err != nil {
-			return nil, internal("login", err)
-		}
-		if !fresh { // this code was already used: a replay
-			return nil, errLogin
-		}
+	return tok, nil
+}
+
+type loginDetails struct {
+	Username string `json:"username"`
+	IP       string `json:"ip"`
+	Reason   string `json:"reason,omitempty"`
+	TokenID  string `json:"token_id,omitempty"`
+}
+
+// loginFailed audits a failed sign-in and returns the one failure answer.
+// The reason is for auditors only; the caller never learns it.
+func (a *App) loginFailed(ctx context.Context, username, ip, reason string) error {
+	err := a.store.Update(ctx, func(tx store.Tx) error {
+		return a.record(ctx, tx, ActorAnonymous, "auth.login_failed", "user:"+username, loginDetails{Username: username, IP: ip, Reason: reason})
+	})
+	if err != nil {
+		return internal("audit failed login", err)
 	}
-	return a.issueToken(u.Username)
+	return errLogin
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for !utf8.ValidString(s) && len(s) > 0 {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 func (a *App) allowLogin(ctx context.Context, key string) error {
@@ -131,11 +176,12 @@ func (a *App) allowLogin(ctx context.Context, key string) error {
 	return nil
 }
 
-func (a *App) issueToken(username string) (*Token, error) {
+// issueToken signs a token for username and returns it with its id.
+func (a *App) issueToken(username string) (*Token, string, error) {
 	now := a.now()
 	jti, err := randomID()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	claims := jwt.RegisteredClaims{
 		Issuer:    a.cfg.BaseURL,
@@ -151,9 +197,9 @@ func (a *App) issueToken(username string) (*Token, error) {
 	t.Header["kid"] = kid
 	s, err := t.SignedString(key)
 	if err != nil {
-		return nil, fmt.Errorf("app: sign token: %w", err)
+		return nil, "", fmt.Errorf("app: sign token: %w", err)
 	}
-	return &Token{AccessToken: s, ExpiresIn: int(a.cfg.TokenTTL / time.Second)}, nil
+	return &Token{AccessToken: s, ExpiresIn: int(a.cfg.TokenTTL / time.Second)}, jti, nil
 }
 
 // Authenticate validates a bearer token and returns its principal with the
@@ -205,8 +251,10 @@ func (a *App) Logout(ctx context.Context, p *Principal) error {
 		if err := tx.DenyToken(ctx, p.TokenID, p.ExpiresAt); err != nil {
 			return err
 		}
-		_, err := tx.PurgeDeniedTokens(ctx, a.now().Add(-time.Minute))
-		return err
+		if _, err := tx.PurgeDeniedTokens(ctx, a.now().Add(-time.Minute)); err != nil {
+			return err
+		}
+		return a.record(ctx, tx, p.Username, "auth.logout", "user:"+p.Username, map[string]string{"token_id": p.TokenID})
 	})
 	return internal("logout", err)
 }

@@ -90,9 +90,10 @@ func requiredDate(field, s string) (store.Date, error) {
 	return d, nil
 }
 
-// CreateCredential adds one credential to the register. Field errors as
-// *Error naming the field; EConflict if the certificate number exists.
-func (a *App) CreateCredential(ctx context.Context, in CredentialInput) (*CredentialRecord, error) {
+// CreateCredential adds one credential to the register on behalf of actor,
+// and audits it. Field errors as *Error naming the field; EConflict if the
+// certificate number exists.
+func (a *App) CreateCredential(ctx context.Context, actor string, in CredentialInput) (*CredentialRecord, error) {
 	v, err := a.validate(in)
 	if err != nil {
 		return nil, err
@@ -107,7 +108,10 @@ func (a *App) CreateCredential(ctx context.Context, in CredentialInput) (*Creden
 		if err := a.linkPersons(ctx, tx, []*validCredential{v}, nil); err != nil {
 			return err
 		}
-		return tx.InsertCredentials(ctx, []*store.Credential{&v.cred}, now)
+		if err := tx.InsertCredentials(ctx, []*store.Credential{&v.cred}, now); err != nil {
+			return err
+		}
+		return a.record(ctx, tx, actor, "credential.create", "credential:"+v.cred.CertificateNo, credentialDetails(&v.cred, v.idNumber != ""))
 	})
 	if err != nil {
 		return nil, internal("create credential", err)
@@ -166,6 +170,7 @@ type CredentialRecord struct {
 	store.Credential
 	EffectiveStatus string
 	Bans            []store.Ban
+	History         []store.CredentialChange
 }
 
 // Credential returns the register entry for a certificate number, which is
@@ -186,5 +191,19 @@ func (a *App) Credential(ctx context.Context, certificateNo string) (*Credential
 	if err != nil {
 		return nil, internal("credential bans", err)
 	}
-	return &CredentialRecord{Credential: *c, EffectiveStatus: c.EffectiveStatus(a.today()), Bans: bans}, nil
+	history, err := a.store.CredentialHistory(ctx, no)
+	if err != nil {
+		return nil, internal("credential history", err)
+	}
+	return &CredentialRecord{Credential: *c, EffectiveStatus: c.EffectiveStatus(a.today()), Bans: bans, History: history}, nil
+}
+
+// credentialDetails is what the audit log keeps of a register entry: no ID
+// number, only whether one was given.
+func credentialDetails(c *store.Credential, withIDNumber bool) map[string]any {
+	return map[string]any{
+		"certificate_no": c.CertificateNo, "holder_name": c.HolderName, "kind": c.Kind,
+		"subject": c.Subject, "issuer": c.Issuer, "issued_on": c.IssuedOn.String(),
+		"registered_until": c.RegisteredUntil.String(), "id_number_given": withIDNumber,
+	}
 }

@@ -37,7 +37,7 @@ func (a *App) LoadDemo(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("app: demo data: %w", err)
 	}
 	defer f.Close()
-	rep, err := a.ImportCredentials(ctx, f, ImportOptions{Encoding: "utf-8"})
+	rep, err := a.ImportCredentials(ctx, ActorCLI, f, ImportOptions{Encoding: "utf-8"})
 	if err != nil {
 		return false, fmt.Errorf("app: demo credentials: %w", err)
 	}
@@ -46,7 +46,7 @@ func (a *App) LoadDemo(ctx context.Context) (bool, error) {
 	}
 	for _, u := range DemoUsers {
 		u.Password = DemoPassword
-		if _, err := a.addUser(ctx, u, false); err != nil && !store.IsCode(err, store.EConflict) {
+		if _, err := a.addUser(ctx, ActorCLI, u, false); err != nil && !store.IsCode(err, store.EConflict) {
 			return false, fmt.Errorf("app: demo user %s: %w", u.Username, err)
 		}
 	}

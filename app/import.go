@@ -68,7 +68,10 @@ type ImportOptions struct {
 // rows are reported and skipped; a row repeating a certificate number seen
 // earlier in the file is rejected. The error is for a file that cannot be
 // read at all (no header, a missing column) or a failing store.
-func (a *App) ImportCredentials(ctx context.Context, r io.Reader, opt ImportOptions) (*ImportReport, error) {
+//
+// Each committed batch is one audit event by actor naming the inserted and
+// updated certificate numbers.
+func (a *App) ImportCredentials(ctx context.Context, actor string, r io.Reader, opt ImportOptions) (*ImportReport, error) {
 	cr, err := csvfile.NewReader(r, opt.Encoding)
 	if err != nil {
 		return nil, store.Errorf(store.EInvalid, "cannot read the CSV file: %v", err)
@@ -108,7 +111,7 @@ func (a *App) ImportCredentials(ctx context.Context, r io.Reader, opt ImportOpti
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := a.importBatch(ctx, batch, keep, rep); err != nil {
+		if err := a.importBatch(ctx, actor, batch, keep, rep); err != nil {
 			return err
 		}
 		batch = batch[:0]
@@ -169,7 +172,7 @@ func (a *App) ImportCredentials(ctx context.Context, r io.Reader, opt ImportOpti
 type keepColumns struct{ subject, issuer bool }
 
 // importBatch upserts one batch in one transaction.
-func (a *App) importBatch(ctx context.Context, batch []*validCredential, keep keepColumns, rep *ImportReport) error {
+func (a *App) importBatch(ctx context.Context, actor string, batch []*validCredential, keep keepColumns, rep *ImportReport) error {
 	now := a.now()
 	var inserted, updated, unchanged int
 	err := a.store.Update(ctx, func(tx store.Tx) error {
@@ -214,7 +217,12 @@ func (a *App) importBatch(ctx context.Context, batch []*validCredential, keep ke
 			}
 		}
 		inserted, updated = len(fresh), len(changed)
-		return nil
+		if inserted+updated == 0 {
+			return nil // a batch that changed nothing is not a change
+		}
+		return a.record(ctx, tx, actor, "credential.import", "register", importDetails{
+			Inserted: numbersOf(fresh), Updated: numbersOf(changed), Unchanged: unchanged,
+		})
 	})
 	if err != nil {
 		return internal("import batch", err)
@@ -223,4 +231,18 @@ func (a *App) importBatch(ctx context.Context, batch []*validCredential, keep ke
 	rep.Updated += updated
 	rep.Unchanged += unchanged
 	return nil
+}
+
+type importDetails struct {
+	Inserted  []string `json:"inserted"`
+	Updated   []string `json:"updated"`
+	Unchanged int      `json:"unchanged"`
+}
+
+func numbersOf(cs []*store.Credential) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.CertificateNo
+	}
+	return out
 }

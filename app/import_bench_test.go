@@ -38,7 +38,7 @@ func BenchmarkImport(b *testing.B) {
 				b.StopTimer()
 				a := newBenchApp(b) // a fresh register each time: every row an insert
 				b.StartTimer()
-				rep, err := a.ImportCredentials(context.Background(), bytes.NewReader(data), ImportOptions{Encoding: "utf-8"})
+				rep, err := a.ImportCredentials(context.Background(), ActorCLI, bytes.NewReader(data), ImportOptions{Encoding: "utf-8"})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -32,14 +32,15 @@ type AddedUser struct {
 	TOTPURI  string
 }
 
-// AddUser creates an administrator. EInvalid for a bad username, a password
+// AddUser creates an administrator and audits it. EInvalid for a bad username, a password
 // under MinPasswordLength characters or an unknown role; EConflict if the
 // username is taken.
-func (a *App) AddUser(ctx context.Context, in NewUser) (*AddedUser, error) {
-	return a.addUser(ctx, in, a.cfg.RequireTOTP)
+// actor is who adds the user, for the audit log.
+func (a *App) AddUser(ctx context.Context, actor string, in NewUser) (*AddedUser, error) {
+	return a.addUser(ctx, actor, in, a.cfg.RequireTOTP)
 }
 
-func (a *App) addUser(ctx context.Context, in NewUser, withTOTP bool) (*AddedUser, error) {
+func (a *App) addUser(ctx context.Context, actor string, in NewUser, withTOTP bool) (*AddedUser, error) {
 	username := strings.ToLower(strings.TrimSpace(in.Username))
 	if !usernamePattern.MatchString(username) {
 		return nil, store.FieldError(store.EInvalid, "username", "a username is 2 to 32 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
@@ -67,7 +68,14 @@ func (a *App) addUser(ctx context.Context, in NewUser, withTOTP bool) (*AddedUse
 		}
 		out.TOTPURI = totpURI(TOTPIssuer, username, u.TOTPSecret)
 	}
-	if err := a.store.Update(ctx, func(tx store.Tx) error { return tx.CreateUser(ctx, u) }); err != nil {
+	err = a.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return a.record(ctx, tx, actor, "user.create", "user:"+username,
+			map[string]any{"username": username, "roles": roles, "totp": withTOTP})
+	})
+	if err != nil {
 		if store.IsCode(err, store.EConflict) {
 			return nil, store.FieldError(store.EConflict, "username", "user %q already exists", username)
 		}

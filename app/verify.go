@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/base64"
 	"fmt"
 	"time"
 
@@ -28,8 +29,9 @@ type Verification struct {
 // asked, so the same check can be made again later.
 type ReceiptClaims struct {
 	jwt.RegisteredClaims
-	Check         string  `json:"check"` // "qualification"
-	CertificateNo string  `json:"certificate_no"`
+	Check         string  `json:"check"`                    // "qualification" or "eligibility"
+	CertificateNo string  `json:"certificate_no,omitempty"` // for a qualification check
+	IDHash        string  `json:"id_hash,omitempty"`        // for an eligibility check: the keyed hash, never the ID number
 	Name          string  `json:"name"`
 	Match         bool    `json:"match"`
 	Status        *string `json:"status"` // null when nothing matched
@@ -128,11 +130,12 @@ func (a *App) signReceipt(claims *ReceiptClaims, now time.Time) (string, error) 
 // ReceiptCheck is the answer to checking a receipt: whether its signature
 // is ours and intact, what it says, and the same check made now.
 type ReceiptCheck struct {
-	Valid   bool
-	Reason  string // why it is not valid
-	Claims  *ReceiptClaims
-	Current *Verification
-	Changed bool // the answer now differs from the receipt's in match, status or eligibility
+	Valid              bool
+	Reason             string // why it is not valid
+	Claims             *ReceiptClaims
+	Current            *Verification // the same qualification check now
+	CurrentEligibility *Eligibility  // or the same eligibility check now
+	Changed            bool          // the answer now differs from the receipt's in match, status or eligibility
 }
 
 // maxReceiptLen bounds the work spent on a receipt; real ones are ~700 bytes.
@@ -166,18 +169,34 @@ func (a *App) CheckReceipt(ctx context.Context, receipt string) (*ReceiptCheck, 
 	if err != nil {
 		return &ReceiptCheck{Valid: false, Reason: "the signature does not verify: not a receipt of this portal, or altered"}, nil
 	}
-	if claims.Check != checkQualification {
-		return &ReceiptCheck{Valid: false, Reason: "not a qualification receipt"}, nil
-	}
-	no, err1 := NormaliseCertificateNo(claims.CertificateNo)
-	folded, err2 := a.foldName("name", claims.Name)
-	if err1 != nil || err2 != nil {
-		return &ReceiptCheck{Valid: false, Reason: "the receipt's contents are malformed"}, nil
-	}
-	current, err := a.verify(ctx, no, folded)
+	malformed := &ReceiptCheck{Valid: false, Reason: "the receipt's contents are malformed"}
+	folded, err := a.foldName("name", claims.Name)
 	if err != nil {
-		return nil, err
+		return malformed, nil
 	}
-	changed := current.Match != claims.Match || current.Status != claims.status() || current.Eligible != claims.Eligible
-	return &ReceiptCheck{Valid: true, Claims: &claims, Current: current, Changed: changed}, nil
+	switch claims.Check {
+	case checkQualification:
+		no, err := NormaliseCertificateNo(claims.CertificateNo)
+		if err != nil {
+			return malformed, nil
+		}
+		current, err := a.verify(ctx, no, folded)
+		if err != nil {
+			return nil, err
+		}
+		changed := current.Match != claims.Match || current.Status != claims.status() || current.Eligible != claims.Eligible
+		return &ReceiptCheck{Valid: true, Claims: &claims, Current: current, Changed: changed}, nil
+	case checkEligibility:
+		hash, err := base64.RawURLEncoding.DecodeString(claims.IDHash)
+		if err != nil || len(hash) != 32 {
+			return malformed, nil
+		}
+		current, err := a.eligibility(ctx, hash, folded)
+		if err != nil {
+			return nil, err
+		}
+		changed := current.Match != claims.Match || current.Eligible != claims.Eligible
+		return &ReceiptCheck{Valid: true, Claims: &claims, CurrentEligibility: current, Changed: changed}, nil
+	}
+	return &ReceiptCheck{Valid: false, Reason: "not a receipt of a check this portal makes"}, nil
 }

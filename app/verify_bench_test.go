@@ -138,7 +138,7 @@ func BenchmarkVerify(b *testing.B) {
 	n := benchN(b, 100000)
 	data, pairs := benchCSV(n, true)
 	start := time.Now()
-	rep, err := a.ImportCredentials(ctx, bytes.NewReader(data), ImportOptions{Encoding: "utf-8"})
+	rep, err := a.ImportCredentials(ctx, ActorCLI, bytes.NewReader(data), ImportOptions{Encoding: "utf-8"})
 	if err != nil {
 		b.Fatal(err)
 	}

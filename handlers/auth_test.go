@@ -65,7 +65,7 @@ func TestLoginRejectsUnknownFieldsAndBadBodies(t *testing.T) {
 
 func TestLoginWithTOTP(t *testing.T) {
 	e := newEnv(t, map[string]string{"PORTAL_REQUIRE_TOTP": "true"})
-	added, err := e.app.AddUser(context.Background(), app.NewUser{Username: "bob", Password: "a long enough password", Roles: []string{"admin"}})
+	added, err := e.app.AddUser(context.Background(), app.ActorCLI, app.NewUser{Username: "bob", Password: "a long enough password", Roles: []string{"admin"}})
 	if err != nil || !strings.HasPrefix(added.TOTPURI, "otpauth://totp/") {
 		t.Fatalf("add user: %v %+v", err, added)
 	}

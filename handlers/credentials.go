@@ -15,21 +15,22 @@ import (
 
 // credentialJSON is a register entry as the admin API shows it.
 type credentialJSON struct {
-	CertificateNo   string     `json:"certificate_no"`
-	HolderName      string     `json:"holder_name"`
-	Kind            string     `json:"kind"`
-	Subject         string     `json:"subject"`
-	Issuer          string     `json:"issuer"`
-	IssuedOn        store.Date `json:"issued_on"`
-	RegisteredUntil store.Date `json:"registered_until"`
-	Status          string     `json:"status"`        // effective today
-	StoredStatus    string     `json:"stored_status"` // as last set by an action
-	SuspendedUntil  store.Date `json:"suspended_until,omitempty"`
-	StatusReason    string     `json:"status_reason,omitempty"`
-	PersonLinked    bool       `json:"person_linked"`
-	Bans            []banJSON  `json:"bans"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
+	CertificateNo   string       `json:"certificate_no"`
+	HolderName      string       `json:"holder_name"`
+	Kind            string       `json:"kind"`
+	Subject         string       `json:"subject"`
+	Issuer          string       `json:"issuer"`
+	IssuedOn        store.Date   `json:"issued_on"`
+	RegisteredUntil store.Date   `json:"registered_until"`
+	Status          string       `json:"status"`        // effective today
+	StoredStatus    string       `json:"stored_status"` // as last set by an action
+	SuspendedUntil  store.Date   `json:"suspended_until,omitempty"`
+	StatusReason    string       `json:"status_reason,omitempty"`
+	PersonLinked    bool         `json:"person_linked"`
+	Bans            []banJSON    `json:"bans"`
+	History         []changeJSON `json:"history"`
+	CreatedAt       time.Time    `json:"created_at"`
+	UpdatedAt       time.Time    `json:"updated_at"`
 }
 
 type banJSON struct {
@@ -41,13 +42,30 @@ type banJSON struct {
 	LiftedAt  *time.Time `json:"lifted_at,omitempty"` // admin view only
 }
 
+// changeJSON is one entry of a credential's status history.
+type changeJSON struct {
+	At         time.Time  `json:"at"`
+	From       string     `json:"from"`
+	To         string     `json:"to"`
+	Until      store.Date `json:"until"`
+	Reason     string     `json:"reason"`
+	CaseID     string     `json:"case_id,omitempty"`
+	ActionID   int64      `json:"action_id"`
+	ProposedBy string     `json:"proposed_by"`
+	ApprovedBy string     `json:"approved_by"`
+}
+
 func toCredentialJSON(r *app.CredentialRecord) credentialJSON {
 	out := credentialJSON{
 		CertificateNo: r.CertificateNo, HolderName: r.HolderName, Kind: r.Kind, Subject: r.Subject,
 		Issuer: r.Issuer, IssuedOn: r.IssuedOn, RegisteredUntil: r.RegisteredUntil,
 		Status: r.EffectiveStatus, StoredStatus: r.Status, SuspendedUntil: r.SuspendedUntil,
-		StatusReason: r.StatusReason, PersonLinked: r.PersonID != 0, Bans: []banJSON{},
+		StatusReason: r.StatusReason, PersonLinked: r.PersonID != 0, Bans: []banJSON{}, History: []changeJSON{},
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	for _, h := range r.History {
+		out.History = append(out.History, changeJSON{At: h.At.UTC(), From: h.FromStatus, To: h.ToStatus, Until: h.Until, Reason: h.Reason,
+			CaseID: h.CaseID, ActionID: h.ActionID, ProposedBy: h.ProposedBy, ApprovedBy: h.ApprovedBy})
 	}
 	for _, b := range r.Bans {
 		bj := banJSON{ID: b.ID, Scope: b.Scope, StartsOn: b.StartsOn, EndsOn: b.EndsOn, Permanent: b.Permanent()}
@@ -65,7 +83,7 @@ func (s *Server) createCredential(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in, true); err != nil {
 		return err
 	}
-	rec, err := s.app.CreateCredential(c.UserContext(), in)
+	rec, err := s.app.CreateCredential(c.UserContext(), principal(c).Username, in)
 	if err != nil {
 		return err
 	}
@@ -100,7 +118,7 @@ func (s *Server) importCredentials(c *fiber.Ctx) error {
 	}
 	// The body buffer belongs to Fiber; the import reads it only within
 	// this handler, so no copy is needed.
-	rep, err := s.app.ImportCredentials(c.UserContext(), bytes.NewReader(c.Body()), app.ImportOptions{Encoding: enc})
+	rep, err := s.app.ImportCredentials(c.UserContext(), principal(c).Username, bytes.NewReader(c.Body()), app.ImportOptions{Encoding: enc})
 	if err != nil {
 		return err
 	}

@@ -160,7 +160,7 @@ func (e *env) listen() string {
 func (e *env) addUser(name string, roles ...string) string {
 	e.t.Helper()
 	password := "correct horse battery " + name
-	if _, err := e.app.AddUser(context.Background(), app.NewUser{Username: name, Password: password, Roles: roles}); err != nil {
+	if _, err := e.app.AddUser(context.Background(), app.ActorCLI, app.NewUser{Username: name, Password: password, Roles: roles}); err != nil {
 		e.t.Fatal(err)
 	}
 	r := e.do("POST", "/api/v1/auth/login", map[string]string{"username": name, "password": password})

@@ -103,6 +103,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 		`portal_http_requests_total{method="GET",route="/api/v1/taxonomy",status="200"} 1`,
 		`portal_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
 		`portal_http_request_duration_seconds_bucket{method="GET",route="/api/v1/taxonomy"`,
+		"portal_outbox_pending 0", "portal_outbox_lag_seconds 0", "portal_outbox_delivered_total 0",
 	} {
 		if !strings.Contains(body, want) {
 			t.Fatalf("metrics lack %s:\n%s", want, body)

@@ -15,8 +15,10 @@ import (
 // as a deployment behind a load balancer would, on each backend: tokens
 // issued by one are honoured by the other, a logout on one ends the token
 // on both, and a register entry written through one verifies on the other.
-func TestInstancesShareOneStore(t *testing.T) {
-	backends := map[string]func(t *testing.T) func() store.Store{
+// sharedBackends makes, per backend, a fresh database and an opener that
+// gives a new handle on it each call: one handle per application instance.
+func sharedBackends() map[string]func(t *testing.T) func() store.Store {
+	return map[string]func(t *testing.T) func() store.Store{
 		"sqlite": func(t *testing.T) func() store.Store {
 			path := t.TempDir() + "/portal.db"
 			return func() store.Store {
@@ -38,7 +40,10 @@ func TestInstancesShareOneStore(t *testing.T) {
 			}
 		},
 	}
-	for name, open := range backends {
+}
+
+func TestInstancesShareOneStore(t *testing.T) {
+	for name, open := range sharedBackends() {
 		t.Run(name, func(t *testing.T) {
 			opener := open(t)
 			ck := &clock{t: time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)}

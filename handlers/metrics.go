@@ -1,12 +1,15 @@
 package handlers
 
 import (
+	"context"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"ethicsportal/app"
 )
 
 // metrics are the Prometheus series of one Server. They live in the
@@ -18,7 +21,7 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 }
 
-func newMetrics() *metrics {
+func newMetrics(a *app.App) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -33,7 +36,50 @@ func newMetrics() *metrics {
 	}
 	m.registry.MustRegister(m.requests, m.duration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.registry.MustRegister(newOutboxCollector(a))
+	ws := a.WorkerStats()
+	m.registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "portal_outbox_delivered_total", Help: "Outbox messages this instance delivered to every consumer.",
+		}, func() float64 { return float64(ws.Delivered.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "portal_outbox_failures_total", Help: "Consumer attempts on this instance that failed and will be retried.",
+		}, func() float64 { return float64(ws.Failed.Load()) }),
+	)
 	return m
+}
+
+// outboxCollector reads the shared backlog from the store at scrape time:
+// the lag is the age of the oldest undelivered message.
+type outboxCollector struct {
+	app     *app.App
+	pending *prometheus.Desc
+	lag     *prometheus.Desc
+}
+
+func newOutboxCollector(a *app.App) *outboxCollector {
+	return &outboxCollector{app: a,
+		pending: prometheus.NewDesc("portal_outbox_pending", "Undelivered outbox messages, all instances together.", nil, nil),
+		lag:     prometheus.NewDesc("portal_outbox_lag_seconds", "Age of the oldest undelivered outbox message; 0 when none.", nil, nil),
+	}
+}
+
+func (o *outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- o.pending; ch <- o.lag }
+
+func (o *outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	st, err := o.app.OutboxStats(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(o.pending, err)
+		return
+	}
+	lag := 0.0
+	if !st.OldestPending.IsZero() {
+		lag = time.Since(st.OldestPending).Seconds()
+	}
+	ch <- prometheus.MustNewConstMetric(o.pending, prometheus.GaugeValue, float64(st.Pending))
+	ch <- prometheus.MustNewConstMetric(o.lag, prometheus.GaugeValue, lag)
 }
 
 // observe records every request, the ones that end in an error included:

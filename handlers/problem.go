@@ -45,6 +45,7 @@ var statusOf = map[string]int{
 	store.ENotFound:      fiber.StatusNotFound,
 	codeMethodNotAllowed: fiber.StatusMethodNotAllowed,
 	codeTimeout:          fiber.StatusRequestTimeout,
+	store.EUnknownRef:    fiber.StatusUnprocessableEntity,
 	store.EConflict:      fiber.StatusConflict,
 	store.EGone:          fiber.StatusGone,
 	store.ETooLarge:      fiber.StatusRequestEntityTooLarge,

@@ -41,4 +41,21 @@ func (s *Server) routes() {
 	admin.Post("/credentials", registrar, jsonBody, s.createCredential)
 	admin.Post("/credentials/import", registrar, csvBody, s.importCredentials)
 	admin.Get("/credentials/:certificate_no", registrar, s.credential)
+
+	// Two-person actions: one proposes (the kind decides which role), another approves.
+	reviewer := requireRole(store.RoleReviewer)
+	anyRole := requireRole(store.Roles...)
+	admin.Post("/actions", requireRole(store.RoleEditor, store.RoleRegistrar), jsonBody, s.proposeAction)
+	admin.Get("/actions", anyRole, s.listActions)
+	admin.Get("/actions/:id", anyRole, s.action)
+	admin.Post("/actions/:id/approve", reviewer, s.approveAction)
+	admin.Post("/actions/:id/reject", reviewer, jsonBody, s.rejectAction)
+
+	// The audit log.
+	auditor := requireRole(store.RoleAuditor)
+	admin.Get("/audit", auditor, s.auditEvents)
+	admin.Get("/audit/verify", auditor, s.verifyAudit)
+
+	// Staff eligibility: for now behind an admin token; school API keys come with clients.
+	api.Post("/eligibility", noStore, s.authenticated, requireRole(store.RoleRegistrar, store.RoleReviewer), verifyLimit, jsonBody, s.eligibility)
 }

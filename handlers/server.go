@@ -35,7 +35,7 @@ type Server struct {
 // New builds the server and its routes. It does not listen yet.
 func New(a *app.App, log *slog.Logger) *Server {
 	cfg := a.Config()
-	s := &Server{app: a, log: log, metrics: newMetrics(), https: strings.HasPrefix(cfg.BaseURL, "https://")}
+	s := &Server{app: a, log: log, metrics: newMetrics(a), https: strings.HasPrefix(cfg.BaseURL, "https://")}
 	s.fiber = fiber.New(fiber.Config{
 		AppName:               "ethicsportal",
 		BodyLimit:             cfg.CSVBodyLimit, // the largest any route takes; JSON routes check their own

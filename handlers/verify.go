@@ -97,8 +97,11 @@ func (s *Server) checkReceipt(c *fiber.Ctx) error {
 		return err
 	}
 	out := receiptCheckJSON{Valid: rc.Valid, Reason: rc.Reason, Claims: rc.Claims, Changed: rc.Changed}
-	if rc.Current != nil {
+	switch {
+	case rc.Current != nil:
 		out.Current = toVerificationJSON(rc.Current)
+	case rc.CurrentEligibility != nil:
+		out.Current = toEligibilityJSON(rc.CurrentEligibility)
 	}
 	return c.JSON(out)
 }

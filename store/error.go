@@ -18,6 +18,7 @@ const (
 	EForbidden    = "forbidden"              // authenticated but lacking the role
 	EFourEyes     = "four_eyes"              // the proposer tried to approve their own action
 	ENotFound     = "not_found"              // no such object
+	EUnknownRef   = "unknown_reference"      // a request names an object that does not exist
 	EConflict     = "conflict"               // the object exists or is in the wrong state
 	EGone         = "gone"                   // the object was withdrawn
 	ETooLarge     = "body_too_large"         // request body over the limit

@@ -25,6 +25,24 @@ type Store interface {
 	// otherwise it is committed. fn must not retain tx after it returns.
 	Update(ctx context.Context, fn func(tx Tx) error) error
 
+	// ClaimOutbox leases up to c.Limit undelivered messages to worker
+	// c.Owner until c.Now+c.Lease, in ID order, and increments their
+	// Attempts. A message is due when NextAttemptAt is not after c.Now and
+	// no lease on it runs past c.Now; it is held back while an older
+	// undelivered message has the same ObjectKey, so each object's messages
+	// are delivered in order. Workers on several instances may claim at
+	// once; no message is leased to two of them at the same time.
+	ClaimOutbox(ctx context.Context, c OutboxClaim) ([]OutboxMessage, error)
+
+	// FinishOutbox records the outcome of a claimed message and releases the
+	// lease. EConflict when the message is no longer leased to owner (the
+	// lease ran out and another worker took it): the outcome is dropped and
+	// the other worker's stands.
+	FinishOutbox(ctx context.Context, id int64, owner string, r OutboxResult) error
+
+	// OutboxStats describes the undelivered backlog.
+	OutboxStats(ctx context.Context) (OutboxStats, error)
+
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 
@@ -65,6 +83,31 @@ type Reader interface {
 	// BansForPerson returns the person's bans, lifted ones included, oldest
 	// first. A personID of 0 or an unknown id gives an empty slice.
 	BansForPerson(ctx context.Context, personID int64) ([]Ban, error)
+
+	// PersonByID returns the person with that id.
+	PersonByID(ctx context.Context, id int64) (*Person, error)
+
+	// BanByID returns the ban with that id.
+	BanByID(ctx context.Context, id int64) (*Ban, error)
+
+	// CredentialHistory returns the status changes of a credential in the
+	// order they were made. An unknown number gives an empty slice.
+	CredentialHistory(ctx context.Context, certificateNo string) ([]CredentialChange, error)
+
+	// ActionByID returns the action with that id.
+	ActionByID(ctx context.Context, id int64) (*Action, error)
+
+	// Actions returns the actions matching f, newest first, and how many
+	// match in all.
+	Actions(ctx context.Context, f ActionFilter) ([]Action, int, error)
+
+	// AuditEvents returns up to limit events with Seq greater than after,
+	// in Seq order.
+	AuditEvents(ctx context.Context, after int64, limit int) ([]AuditEvent, error)
+
+	// LastAuditEvent returns the event with the highest Seq; ENotFound when
+	// the log is empty.
+	LastAuditEvent(ctx context.Context) (*AuditEvent, error)
 }
 
 // Tx is the write side of the store, valid only inside Store.Update.
@@ -114,6 +157,41 @@ type Tx interface {
 	// CreateBan inserts a ban and sets its ID. ENotFound if the person does
 	// not exist.
 	CreateBan(ctx context.Context, b *Ban) error
+
+	// LiftBan marks a ban lifted at the given time. ENotFound if there is no
+	// such ban; EConflict if it was lifted already.
+	LiftBan(ctx context.Context, id int64, at time.Time) error
+
+	// LinkCredentialPerson sets the credential's PersonID (and UpdatedAt).
+	// ENotFound if the certificate number does not exist.
+	LinkCredentialPerson(ctx context.Context, certificateNo string, personID int64, at time.Time) error
+
+	// SetCredentialStatus sets Status, SuspendedUntil and StatusReason (and
+	// UpdatedAt). ENotFound if the certificate number does not exist.
+	SetCredentialStatus(ctx context.Context, certificateNo, status string, suspendedUntil Date, reason string, at time.Time) error
+
+	// AddCredentialChange appends to a credential's history and sets the
+	// change's ID. ENotFound if the certificate number does not exist.
+	AddCredentialChange(ctx context.Context, c *CredentialChange) error
+
+	// CreateAction inserts a proposed action and sets its ID.
+	CreateAction(ctx context.Context, a *Action) error
+
+	// DecideAction moves a pending action to status (ActionApplied or
+	// ActionRejected), recording who decided, when and why. It is the
+	// guard that makes an action take effect once: ENotFound if there is
+	// no such action; EConflict if it is no longer pending, also when
+	// another transaction decided it first.
+	DecideAction(ctx context.Context, id int64, status, by string, at time.Time, reason string) error
+
+	// AppendAudit seals e as the successor of the last event (see
+	// AuditEvent.Seal) and inserts it. Appends are serialised across every
+	// instance on the database, so the chain never forks.
+	AppendAudit(ctx context.Context, e *AuditEvent) error
+
+	// EnqueueOutbox inserts a message and sets its ID. The caller sets
+	// CreatedAt and NextAttemptAt.
+	EnqueueOutbox(ctx context.Context, m *OutboxMessage) error
 }
 
 // Roles of administrators.

@@ -85,8 +85,10 @@ func openConfig(ctx context.Context, cfg *pgxpool.Config, migrations migrationSo
 // Update runs fn in one READ COMMITTED transaction. That level suffices
 // because every write that races with another instance is a single
 // statement whose condition the server re-checks under the row lock
-// (AdvanceTOTPStep) or an insert that yields to an existing key
-// (AddSigningKey, PutSecretIfAbsent).
+// (AdvanceTOTPStep, DecideAction, LiftBan), an insert that yields to an
+// existing key (AddSigningKey, PutSecretIfAbsent), or is serialised by a
+// lock held to the end of the transaction and read after it (AppendAudit,
+// EnqueueOutbox).
 //
 // An error fn returns is returned unchanged after the rollback. The
 // expected failures of Tx methods (EConflict, ENotFound) change nothing and

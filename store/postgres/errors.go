@@ -18,8 +18,8 @@ const (
 )
 
 // wrap turns a driver error into the store's vocabulary: a missing row is
-// ENotFound, a taken key EConflict, a missing referenced row (the only
-// foreign key is bans.person_id) ENotFound. A server that is unreachable,
+// ENotFound, a taken key EConflict, a missing referenced row (the foreign
+// keys are bans.person_id and credential_changes.certificate_no) ENotFound. A server that is unreachable,
 // shutting down, out of connections, or that chose this transaction as a
 // deadlock victim gives EUnavailable, so that the caller answers "try
 // again" rather than "internal error". Anything else is wrapped with %w, the

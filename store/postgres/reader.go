@@ -155,21 +155,44 @@ func (r reader) PersonsByIDHashes(ctx context.Context, hashes [][]byte) (map[str
 	return out, nil
 }
 
+// PersonByID returns the person with that id, or ENotFound.
+func (r reader) PersonByID(ctx context.Context, id int64) (*store.Person, error) {
+	p, err := scanPerson(r.q.QueryRow(ctx, `SELECT id, name, id_hash, created_at FROM persons WHERE id = $1`, id))
+	if err != nil {
+		return nil, lookupErr("person", err, "no such person")
+	}
+	return p, nil
+}
+
+const banCols = `id, person_id, scope, starts_on, ends_on, reason, coalesce(case_id, ''), created_at, lifted_at`
+
+func scanBan(row pgx.Row, b *store.Ban) error {
+	return row.Scan(&b.ID, &b.PersonID, &b.Scope, &b.StartsOn, &b.EndsOn, &b.Reason,
+		&b.CaseID, timeCol{&b.CreatedAt}, timeCol{&b.LiftedAt})
+}
+
+// BanByID returns the ban with that id, lifted or not, or ENotFound.
+func (r reader) BanByID(ctx context.Context, id int64) (*store.Ban, error) {
+	var b store.Ban
+	if err := scanBan(r.q.QueryRow(ctx, `SELECT `+banCols+` FROM bans WHERE id = $1`, id), &b); err != nil {
+		return nil, lookupErr("ban", err, "no such ban")
+	}
+	return &b, nil
+}
+
 // BansForPerson returns the person's bans, lifted ones included, in the
 // order they were created; an empty slice for 0 or an unknown id.
 func (r reader) BansForPerson(ctx context.Context, personID int64) ([]store.Ban, error) {
 	if personID == 0 {
 		return []store.Ban{}, nil
 	}
-	rows, err := r.q.Query(ctx, `SELECT id, person_id, scope, starts_on, ends_on, reason,
-		coalesce(case_id, ''), created_at, lifted_at FROM bans WHERE person_id = $1 ORDER BY id`, personID)
+	rows, err := r.q.Query(ctx, `SELECT `+banCols+` FROM bans WHERE person_id = $1 ORDER BY id`, personID)
 	if err != nil {
 		return nil, wrap("bans", err)
 	}
 	bans, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Ban, error) {
 		var b store.Ban
-		err := row.Scan(&b.ID, &b.PersonID, &b.Scope, &b.StartsOn, &b.EndsOn, &b.Reason,
-			&b.CaseID, timeCol{&b.CreatedAt}, timeCol{&b.LiftedAt})
+		err := scanBan(row, &b)
 		return b, err
 	})
 	if err != nil {

@@ -150,3 +150,61 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkAppendAudit appends one event per Update, as applying an action
+// does: the read of the last event, the seal and the insert, with the
+// commit's fsync. The figure to watch is events/s.
+func BenchmarkAppendAudit(b *testing.B) {
+	db := benchDB(b)
+	details := []byte(`{"certificate_no":"2015110000000123","from":"active","to":"revoked"}`)
+	b.ResetTimer()
+	for i := range b.N {
+		e := &store.AuditEvent{At: time.Now(), Actor: "reviewer", Action: "action.apply",
+			Object: fmt.Sprint("action:", i), Details: details}
+		if err := db.Update(b.Context(), func(tx store.Tx) error { return tx.AppendAudit(b.Context(), e) }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkClaimFinishOutbox is one worker's round per message: claim one,
+// finish it delivered. 20,000 delivered messages lie behind the backlog, as
+// they pile up in a running system: a claim must not get slower with them.
+func BenchmarkClaimFinishOutbox(b *testing.B) {
+	db := benchDB(b)
+	enqueueBench := func(n int, at time.Time) {
+		for start := 0; start < n; start += importBatch {
+			if err := db.Update(b.Context(), func(tx store.Tx) error {
+				for i := start; i < min(n, start+importBatch); i++ {
+					m := &store.OutboxMessage{Topic: "credential.status", ObjectKey: fmt.Sprint("credential:", i%500),
+						Payload: []byte(`{"n":1}`), CreatedAt: at, NextAttemptAt: at}
+					if err := tx.EnqueueOutbox(b.Context(), m); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	now := time.Now()
+	enqueueBench(20*importBatch, now)
+	if _, err := db.writer.ExecContext(b.Context(), `UPDATE outbox SET delivered_at = ?`, now.UnixMicro()); err != nil {
+		b.Fatal(err)
+	}
+	enqueueBench(b.N, now)
+	b.ResetTimer()
+	for range b.N {
+		ms, err := db.ClaimOutbox(b.Context(), store.OutboxClaim{Owner: "w", Now: now, Lease: time.Minute, Limit: 1})
+		if err != nil || len(ms) != 1 {
+			b.Fatalf("ClaimOutbox = %d messages, %v", len(ms), err)
+		}
+		err = db.FinishOutbox(b.Context(), ms[0].ID, "w", store.OutboxResult{Done: []string{"index"}, Delivered: true, At: now})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}

@@ -91,24 +91,53 @@ func blobArg(b []byte) any {
 	return b
 }
 
-// encodeRoles stores roles as a JSON array, which survives any role name.
-func encodeRoles(roles []string) (string, error) {
-	if len(roles) == 0 {
+// encodeStrings stores a list of names (roles, outbox consumers) as a JSON
+// array, which survives any name; what says which list, for the error.
+func encodeStrings(what string, ss []string) (string, error) {
+	if len(ss) == 0 {
 		return "[]", nil
 	}
-	b, err := json.Marshal(roles)
+	b, err := json.Marshal(ss)
 	if err != nil {
-		return "", fmt.Errorf("sqlite: encode roles: %w", err)
+		return "", fmt.Errorf("sqlite: encode %s: %w", what, err)
 	}
 	return string(b), nil
 }
 
-func decodeRoles(s string) ([]string, error) {
-	var roles []string
-	if err := json.Unmarshal([]byte(s), &roles); err != nil {
-		return nil, fmt.Errorf("sqlite: decode roles %q: %w", s, err)
+func decodeStrings(what, s string) ([]string, error) {
+	var ss []string
+	if err := json.Unmarshal([]byte(s), &ss); err != nil {
+		return nil, fmt.Errorf("sqlite: decode %s %q: %w", what, s, err)
 	}
-	return roles, nil
+	return ss, nil
+}
+
+// jsonArg encodes a JSON value as TEXT holding exactly its bytes, never
+// parsed or re-encoded (an audit digest is over those bytes); nil becomes
+// NULL and an empty value the empty text, so the two stay apart.
+func jsonArg(b json.RawMessage) any {
+	if b == nil {
+		return nil
+	}
+	return string(b)
+}
+
+// jsonCol scans what jsonArg stored: NULL is nil, anything else the bytes
+// as they are, non-nil even when empty.
+type jsonCol struct{ b *json.RawMessage }
+
+func (c jsonCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.b = nil
+	case string:
+		*c.b = append(json.RawMessage{}, v...)
+	case []byte:
+		*c.b = append(json.RawMessage{}, v...) // the driver may reuse its buffer
+	default:
+		return fmt.Errorf("sqlite: cannot scan %T into JSON", src)
+	}
+	return nil
 }
 
 // jsonStrings encodes keys as one JSON array parameter for json_each: a

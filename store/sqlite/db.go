@@ -142,8 +142,19 @@ func dsn(path string, extra ...string) string {
 // transaction begins IMMEDIATE, so it waits (up to the busy timeout) for any
 // other writer on the file, including other processes, before fn runs.
 // fn must not call Update on the same DB: the writer has one connection,
-// and the inner call would wait for the outer forever.
+// and the inner call would wait for the outer forever. The same holds for
+// the Store's other writes, ClaimOutbox and FinishOutbox.
 func (db *DB) Update(ctx context.Context, fn func(tx store.Tx) error) error {
+	return db.write(ctx, func(tx *txn) error { return fn(tx) })
+}
+
+// write runs fn in one write transaction on the writer: Update for the
+// application, and the Store's own writes (the outbox leases), which need
+// the same BEGIN IMMEDIATE. A single statement run outside a transaction
+// would take the write lock only when it came to write, and in WAL mode
+// fail at once, not after the busy timeout, if another process had
+// committed since it began to read.
+func (db *DB) write(ctx context.Context, fn func(tx *txn) error) error {
 	sqlTx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("begin", err)

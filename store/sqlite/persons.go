@@ -2,9 +2,25 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"ethicsportal/store"
 )
+
+// PersonByID returns the person with that id, or ENotFound.
+func (r reader) PersonByID(ctx context.Context, id int64) (*store.Person, error) {
+	p := new(store.Person)
+	err := r.src.stmt(ctx, sPersonByID).QueryRowContext(ctx, id).Scan(
+		&p.ID, &p.Name, bytesCol{&p.IDHash}, timeCol{&p.CreatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.Errorf(store.ENotFound, "no such person")
+	}
+	if err != nil {
+		return nil, wrap("person by id", err)
+	}
+	return p, nil
+}
 
 // PersonsByIDHashes returns the persons whose IDHash is among hashes, keyed
 // by string(IDHash). A nil hash matches nobody, not the persons without one.

@@ -23,6 +23,17 @@ const (
 	sCredentialsByNumbers
 	sPersonsByIDHashes
 	sBansForPerson
+	sPersonByID
+	sBanByID
+	sCredentialHistory
+	sActionByID
+	sActions
+	sActionsByStatus
+	sCountActions
+	sCountActionsByStatus
+	sAuditEvents
+	sLastAuditEvent
+	sOutboxStats // not a Reader method, but a read: the Store runs it on the pool
 	numReadStmts
 )
 
@@ -43,6 +54,16 @@ const (
 	sUpdateCredentialRecords8
 	sUpdateCredentialRecords64
 	sCreateBan
+	sLiftBan
+	sLinkCredentialPerson
+	sSetCredentialStatus
+	sAddCredentialChange
+	sCreateAction
+	sDecideAction
+	sAppendAudit
+	sEnqueueOutbox
+	sClaimOutbox
+	sFinishOutbox
 	sSavepoint
 	sRelease
 	sRollbackTo
@@ -57,6 +78,17 @@ const credentialCols = `certificate_no, holder_name, holder_name_folded, person_
 const credentialColCount = 14
 
 const banCols = `id, person_id, scope, starts_on, ends_on, reason, case_id, created_at, lifted_at`
+
+const actionCols = `id, kind, object, params, reason, status, proposed_by, proposed_at,
+	decided_by, decided_at, decision_reason`
+
+const changeCols = `id, certificate_no, at, from_status, to_status, until, reason, case_id,
+	action_id, proposed_by, approved_by`
+
+const auditCols = `seq, at, actor, action, object, details, digest, prev_hash, hash`
+
+const outboxCols = `id, topic, object_key, payload, created_at, attempts, next_attempt_at,
+	claimed_by, claimed_until, delivered_at, done, last_error`
 
 // batchSize is one size of a prepared multi-row statement.
 type batchSize struct {
@@ -110,6 +142,22 @@ var stmtSQL = [numStmts]string{
 	sPersonsByIDHashes: `SELECT id, name, id_hash, created_at FROM persons
 		WHERE id_hash IN (SELECT unhex(value) FROM json_each(?))`,
 	sBansForPerson: `SELECT ` + banCols + ` FROM bans WHERE person_id = ? ORDER BY id`,
+	sPersonByID:    `SELECT id, name, id_hash, created_at FROM persons WHERE id = ?`,
+	sBanByID:       `SELECT ` + banCols + ` FROM bans WHERE id = ?`,
+	sCredentialHistory: `SELECT ` + changeCols + ` FROM credential_changes
+		WHERE certificate_no = ? ORDER BY id`,
+	sActionByID: `SELECT ` + actionCols + ` FROM actions WHERE id = ?`,
+	// Two statements each for listing and counting, with and without a
+	// status, rather than one with "?1 = '' OR status = ?1": the planner
+	// cannot use the status index for a condition it cannot see through.
+	sActions: `SELECT ` + actionCols + ` FROM actions ORDER BY id DESC LIMIT ? OFFSET ?`,
+	sActionsByStatus: `SELECT ` + actionCols + ` FROM actions WHERE status = ?
+		ORDER BY id DESC LIMIT ? OFFSET ?`,
+	sCountActions:         `SELECT count(*) FROM actions`,
+	sCountActionsByStatus: `SELECT count(*) FROM actions WHERE status = ?`,
+	sAuditEvents:          `SELECT ` + auditCols + ` FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`,
+	sLastAuditEvent:       `SELECT ` + auditCols + ` FROM audit_events ORDER BY seq DESC LIMIT 1`,
+	sOutboxStats:          `SELECT count(*), min(created_at) FROM outbox WHERE delivered_at IS NULL`,
 
 	sCreateUser: `INSERT INTO users (username, password_hash, roles, totp_secret, totp_last_step, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`,
@@ -134,9 +182,28 @@ var stmtSQL = [numStmts]string{
 	sUpdateCredentialRecords64: updateCredentialsSQL(64),
 	sCreateBan: `INSERT INTO bans (person_id, scope, starts_on, ends_on, reason, case_id, created_at, lifted_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-	sSavepoint:  `SAVEPOINT batch`,
-	sRelease:    `RELEASE batch`,
-	sRollbackTo: `ROLLBACK TO batch`,
+	// The lift is conditional, so that of two transactions lifting one ban
+	// the second changes nothing and learns of it from the row count.
+	sLiftBan:              `UPDATE bans SET lifted_at = ? WHERE id = ? AND lifted_at IS NULL`,
+	sLinkCredentialPerson: `UPDATE credentials SET person_id = ?, updated_at = ? WHERE certificate_no = ?`,
+	sSetCredentialStatus: `UPDATE credentials SET status = ?, suspended_until = ?, status_reason = ?, updated_at = ?
+		WHERE certificate_no = ?`,
+	sAddCredentialChange: `INSERT INTO credential_changes (certificate_no, at, from_status, to_status, until,
+		reason, case_id, action_id, proposed_by, approved_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	sCreateAction: `INSERT INTO actions (kind, object, params, reason, status, proposed_by, proposed_at,
+		decided_by, decided_at, decision_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	// The pending condition is the guard that makes an action take effect
+	// once: of two transactions deciding it, the second matches no row.
+	sDecideAction: `UPDATE actions SET status = ?, decided_by = ?, decided_at = ?, decision_reason = ?
+		WHERE id = ? AND status = 'pending'`,
+	sAppendAudit: `INSERT INTO audit_events (` + auditCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	sEnqueueOutbox: `INSERT INTO outbox (topic, object_key, payload, created_at, next_attempt_at)
+		VALUES (?, ?, ?, ?, ?)`,
+	sClaimOutbox:  claimOutboxSQL,
+	sFinishOutbox: finishOutboxSQL,
+	sSavepoint:    `SAVEPOINT batch`,
+	sRelease:      `RELEASE batch`,
+	sRollbackTo:   `ROLLBACK TO batch`,
 }
 
 // valuesRows returns rows placeholder tuples of cols each: "(?, ?), (?, ?)".

@@ -22,7 +22,7 @@ func (r reader) UserByName(ctx context.Context, username string) (*store.User, e
 	if err != nil {
 		return nil, wrap("user by name", err)
 	}
-	if u.Roles, err = decodeRoles(roles); err != nil {
+	if u.Roles, err = decodeStrings("roles", roles); err != nil {
 		return nil, err
 	}
 	return &u, nil
@@ -30,7 +30,7 @@ func (r reader) UserByName(ctx context.Context, username string) (*store.User, e
 
 // CreateUser adds an administrator; EConflict if the username is taken.
 func (t *txn) CreateUser(ctx context.Context, u *store.User) error {
-	roles, err := encodeRoles(u.Roles)
+	roles, err := encodeStrings("roles", u.Roles)
 	if err != nil {
 		return err
 	}

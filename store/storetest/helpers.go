@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -35,8 +36,10 @@ func micro(t time.Time) time.Time { return t.Truncate(time.Microsecond).UTC() }
 
 // diff compares two structs of the same type field by field, by the rules
 // of the contract: times equal as instants and in UTC (zero stays zero),
-// byte slices equal and nil only where nil was written, role lists equal
-// (nil and empty alike), everything else equal.
+// byte slices and JSON values equal byte for byte and nil only where nil
+// was written (JSON is never re-encoded: `{"b":1,  "a":[2]}` comes back as
+// it went in), string lists equal (nil and empty alike), everything else
+// equal.
 func diff(want, got any) []string {
 	wv, gv := reflect.ValueOf(want), reflect.ValueOf(got)
 	var out []string
@@ -72,6 +75,16 @@ func diffValue(want, got any) string {
 			return "got an empty slice, want nil"
 		case w != nil && g == nil:
 			return "got nil, want an empty non-nil slice"
+		}
+	case json.RawMessage:
+		g := got.(json.RawMessage)
+		switch {
+		case !bytes.Equal(w, g):
+			return fmt.Sprintf("got %q, want %q", g, w)
+		case w == nil && g != nil:
+			return "got an empty value, want nil"
+		case w != nil && g == nil:
+			return "got nil, want an empty non-nil value"
 		}
 	case []string:
 		if g := got.([]string); !slices.Equal(w, g) {

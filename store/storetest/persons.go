@@ -127,3 +127,29 @@ func testPersonsByManyHashes(t *testing.T, s suite) {
 		}
 	})
 }
+
+func testPersonByID(t *testing.T, s suite) {
+	st := s.open(t)
+	ps := []*store.Person{
+		{Name: "张伟华", IDHash: idHash("110101199001011234"), CreatedAt: t0.Add(5 * time.Nanosecond)},
+		{Name: "王某", IDHash: nil, CreatedAt: t0.Add(time.Minute)},
+		{Name: "钱某", IDHash: []byte{}, CreatedAt: t0.Add(2 * time.Minute)},
+	}
+	createPersons(t, st, ps...)
+	eachReader(t, st, func(t *testing.T, r store.Reader) {
+		for _, p := range ps {
+			got, err := r.PersonByID(t.Context(), p.ID)
+			if err != nil {
+				t.Fatalf("PersonByID(%d): %v", p.ID, err)
+			}
+			checkEqual(t, "person "+p.Name, norm(*p), got)
+		}
+		for _, id := range []int64{ps[2].ID + 1000, 0} {
+			got, err := r.PersonByID(t.Context(), id)
+			wantCode(t, fmt.Sprintf("PersonByID(%d)", id), err, store.ENotFound)
+			if got != nil {
+				t.Errorf("PersonByID(%d) returned %+v with its error", id, got)
+			}
+		}
+	})
+}

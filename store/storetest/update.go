@@ -295,3 +295,99 @@ func testPing(t *testing.T, s suite) {
 		t.Errorf("b: Ping: %v", err)
 	}
 }
+
+// testUpdateRollbackDecision makes every write that applying an action
+// does, in a transaction whose fn then fails: each is visible inside, none
+// outside, none after, and the outbox stays empty.
+func testUpdateRollbackDecision(t *testing.T, s suite) {
+	st := s.open(t)
+	ctx := t.Context()
+	p := &store.Person{Name: "张伟华", IDHash: idHash("p"), CreatedAt: t0}
+	createPersons(t, st, p)
+	a1 := sampleCredential("A1", 0)
+	insertCredentials(t, st, t0, a1)
+	ban := &store.Ban{PersonID: p.ID, Scope: store.BanScopeEducation, StartsOn: store.NewDate(2024, 1, 1),
+		Reason: "x", CreatedAt: t0}
+	update(t, st, func(tx store.Tx) error { return tx.CreateBan(ctx, ban) })
+	act := pendingAction(store.ActionRevokeCredential, "credential:A1", t0)
+	createActions(t, st, act)
+
+	check := func(t *testing.T, r store.Reader, visible bool) {
+		t.Helper()
+		seen := func(what string, ok bool) {
+			t.Helper()
+			if ok != visible {
+				t.Errorf("%s visible = %v, want %v", what, ok, visible)
+			}
+		}
+		if b, err := r.BanByID(ctx, ban.ID); err != nil {
+			t.Errorf("BanByID: %v", err)
+		} else {
+			seen("the lifted ban", !b.LiftedAt.IsZero())
+		}
+		if c, err := r.CredentialByNumber(ctx, "A1"); err != nil {
+			t.Errorf("CredentialByNumber: %v", err)
+		} else {
+			seen("the new status", c.Status == store.StatusRevoked)
+			seen("the person link", c.PersonID == p.ID)
+		}
+		h, err := r.CredentialHistory(ctx, "A1")
+		if err != nil {
+			t.Errorf("CredentialHistory: %v", err)
+		}
+		seen("the history entry", len(h) == 1)
+		if a, err := r.ActionByID(ctx, act.ID); err != nil {
+			t.Errorf("ActionByID: %v", err)
+		} else {
+			seen("the decision", a.Status == store.ActionApplied)
+		}
+		_, n, err := r.Actions(ctx, store.ActionFilter{Limit: 10})
+		if err != nil {
+			t.Errorf("Actions: %v", err)
+		}
+		seen("the new action", n == 2)
+		_, err = r.LastAuditEvent(ctx)
+		if err != nil && !store.IsCode(err, store.ENotFound) {
+			t.Errorf("LastAuditEvent: %v", err)
+		}
+		seen("the audit event", err == nil)
+	}
+
+	sentinel := errors.New("storetest: deliberate failure")
+	err := st.Update(ctx, func(tx store.Tx) error {
+		steps := []struct {
+			what string
+			err  error
+		}{
+			{"LiftBan", tx.LiftBan(ctx, ban.ID, t0.Add(time.Hour))},
+			{"SetCredentialStatus", tx.SetCredentialStatus(ctx, "A1", store.StatusRevoked, store.Date{}, "撤销", t0)},
+			{"LinkCredentialPerson", tx.LinkCredentialPerson(ctx, "A1", p.ID, t0)},
+			{"AddCredentialChange", tx.AddCredentialChange(ctx, &store.CredentialChange{CertificateNo: "A1", At: t0,
+				FromStatus: store.StatusActive, ToStatus: store.StatusRevoked, Reason: "撤销", ActionID: act.ID,
+				ProposedBy: "registrar", ApprovedBy: "reviewer"})},
+			{"DecideAction", tx.DecideAction(ctx, act.ID, store.ActionApplied, "reviewer", t0, "")},
+			{"CreateAction", tx.CreateAction(ctx, pendingAction(store.ActionLiftBan, "ban:1", t0))},
+			{"AppendAudit", tx.AppendAudit(ctx, &store.AuditEvent{At: t0, Actor: "reviewer", Action: "action.apply",
+				Object: "action:1"})},
+			{"EnqueueOutbox", tx.EnqueueOutbox(ctx, message("credential:A1", t0))},
+		}
+		for _, s := range steps {
+			if s.err != nil {
+				t.Fatalf("%s: %v", s.what, s.err)
+			}
+		}
+		t.Run("inside", func(t *testing.T) { check(t, tx, true) })
+		t.Run("outside", func(t *testing.T) { check(t, st, false) })
+		return sentinel
+	})
+	if !errors.Is(err, sentinel) {
+		t.Fatalf("Update returned %v, want the error fn returned", err)
+	}
+	check(t, st, false)
+	if got := claim(t, st, "w1", t0.Add(time.Hour), 10); len(got) != 0 {
+		t.Errorf("claimed %+v from a rolled-back transaction", got)
+	}
+	if stats, err := st.OutboxStats(ctx); err != nil || stats.Pending != 0 {
+		t.Errorf("OutboxStats = %+v, %v; want an empty outbox", stats, err)
+	}
+}

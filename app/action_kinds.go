@@ -1,0 +1,362 @@
+package app
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"time"
+
+	"ethicsportal/store"
+)
+
+// The parameters each kind keeps, once checked. They are what a reviewer
+// sees before approving, so they hold normalised values, and never an ID
+// number: only its keyed hash.
+type (
+	caseParams struct {
+		CaseID  string          `json:"case_id"`
+		Changes json.RawMessage `json:"changes,omitempty"`
+		Note    string          `json:"note,omitempty"`
+	}
+	credentialParams struct {
+		CertificateNo string `json:"certificate_no"`
+		Until         string `json:"until,omitempty"` // end of a suspension, YYYY-MM-DD
+		CaseID        string `json:"case_id,omitempty"`
+	}
+	banParams struct {
+		CertificateNo string  `json:"certificate_no,omitempty"`
+		IDHash        string  `json:"id_hash,omitempty"`   // HMAC of the ID number, base64url as in receipts
+		PersonID      int64   `json:"person_id,omitempty"` // the person when known at proposal
+		Name          string  `json:"name"`
+		Scope         string  `json:"scope"`
+		StartsOn      string  `json:"starts_on"`
+		EndsOn        *string `json:"ends_on"` // null: permanent
+		CaseID        string  `json:"case_id,omitempty"`
+	}
+	liftParams struct {
+		BanID    int64 `json:"ban_id"`
+		PersonID int64 `json:"person_id"`
+	}
+)
+
+var caseIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+func caseID(p map[string]json.RawMessage, required bool) (string, error) {
+	var id string
+	ok, err := param(p, "case_id", &id)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		if required {
+			return "", store.FieldError(store.EMissing, "case_id", "case_id is required")
+		}
+		return "", nil
+	}
+	if !caseIDPattern.MatchString(id) {
+		return "", store.FieldError(store.EInvalid, "case_id", "case_id is 1 to 64 letters, digits, '-' or '_'")
+	}
+	return id, nil
+}
+
+func checkCaseAction(_ context.Context, _ *App, _ store.Reader, p map[string]json.RawMessage) (any, string, error) {
+	id, err := caseID(p, true)
+	if err != nil {
+		return nil, "", err
+	}
+	return caseParams{CaseID: id}, "case:" + id, nil
+}
+
+func checkAmendCase(_ context.Context, _ *App, _ store.Reader, p map[string]json.RawMessage) (any, string, error) {
+	id, err := caseID(p, true)
+	if err != nil {
+		return nil, "", err
+	}
+	var changes map[string]json.RawMessage
+	if ok, err := param(p, "changes", &changes); err != nil || !ok || len(changes) == 0 {
+		return nil, "", store.FieldError(store.EInvalid, "changes", "changes is an object naming the fields to change")
+	}
+	var note string
+	if _, err := param(p, "note", &note); err != nil {
+		return nil, "", err
+	}
+	if note, err = checkText("note", note, true); err != nil {
+		return nil, "", err
+	}
+	raw, _ := json.Marshal(changes)
+	return caseParams{CaseID: id, Changes: raw, Note: note}, "case:" + id, nil
+}
+
+// applyCaseAction refuses for now: cases join the register in their own
+// issue, and until then there is nothing to publish, amend or withdraw.
+func applyCaseAction(_ context.Context, _ *App, _ store.Tx, act *store.Action, _ string) error {
+	return store.Errorf(store.EConflict, "%s cannot be applied yet: the case register does not exist yet", act.Kind)
+}
+
+// credentialFor normalises the certificate_no parameter and reads it.
+func credentialFor(ctx context.Context, r store.Reader, p map[string]json.RawMessage) (*store.Credential, error) {
+	var raw string
+	if _, err := param(p, "certificate_no", &raw); err != nil {
+		return nil, err
+	}
+	no, err := NormaliseCertificateNo(raw)
+	if err != nil {
+		return nil, err
+	}
+	c, err := r.CredentialByNumber(ctx, no)
+	if errNotFound(err) {
+		return nil, store.FieldError(store.EUnknownRef, "certificate_no", "no credential %s in the register", no)
+	}
+	return c, err
+}
+
+// statusAllows says whether kind can act on a credential with this stored
+// status: revocation is final, and only a suspension can be reinstated.
+func statusAllows(kind string, c *store.Credential) error {
+	switch {
+	case c.Status == store.StatusRevoked && kind == store.ActionRevokeCredential:
+		return store.FieldError(store.EConflict, "certificate_no", "credential %s is already revoked", c.CertificateNo)
+	case c.Status == store.StatusRevoked:
+		return store.FieldError(store.EConflict, "certificate_no", "credential %s is revoked, and revocation is final", c.CertificateNo)
+	case kind == store.ActionReinstateCredential && c.Status != store.StatusSuspended:
+		return store.FieldError(store.EConflict, "certificate_no", "credential %s is not suspended", c.CertificateNo)
+	}
+	return nil
+}
+
+func checkCredentialAction(kind string) func(context.Context, *App, store.Reader, map[string]json.RawMessage) (any, string, error) {
+	return func(ctx context.Context, a *App, r store.Reader, p map[string]json.RawMessage) (any, string, error) {
+		c, err := credentialFor(ctx, r, p)
+		if err != nil {
+			return nil, "", err
+		}
+		if err := statusAllows(kind, c); err != nil {
+			return nil, "", err
+		}
+		out := credentialParams{CertificateNo: c.CertificateNo}
+		if out.CaseID, err = caseID(p, false); err != nil {
+			return nil, "", err
+		}
+		var until string
+		if ok, err := param(p, "until", &until); err != nil {
+			return nil, "", err
+		} else if ok {
+			d, err := store.ParseDate(until)
+			if err != nil {
+				return nil, "", store.FieldError(store.EInvalid, "until", "until must be a date written YYYY-MM-DD")
+			}
+			if d.Before(a.today()) {
+				return nil, "", store.FieldError(store.EInvalid, "until", "until must not be in the past")
+			}
+			out.Until = d.String()
+		}
+		return out, "credential:" + c.CertificateNo, nil
+	}
+}
+
+var newStatus = map[string]string{
+	store.ActionRevokeCredential:    store.StatusRevoked,
+	store.ActionSuspendCredential:   store.StatusSuspended,
+	store.ActionReinstateCredential: store.StatusActive,
+}
+
+func applyCredentialStatus(ctx context.Context, a *App, tx store.Tx, act *store.Action, approver string) error {
+	var p credentialParams
+	if err := json.Unmarshal(act.Params, &p); err != nil {
+		return fmt.Errorf("app: action %d params: %w", act.ID, err)
+	}
+	c, err := tx.CredentialByNumber(ctx, p.CertificateNo)
+	if err != nil {
+		return err
+	}
+	if err := statusAllows(act.Kind, c); err != nil { // the register may have moved since the proposal
+		return err
+	}
+	until, _ := store.ParseDate(p.Until) // checked at proposal; "" is the zero Date
+	now, to := a.now(), newStatus[act.Kind]
+	from := c.EffectiveStatus(store.Today(now))
+	if err := tx.SetCredentialStatus(ctx, c.CertificateNo, to, until, act.Reason, now); err != nil {
+		return err
+	}
+	change := &store.CredentialChange{CertificateNo: c.CertificateNo, At: now, FromStatus: from, ToStatus: to, Until: until,
+		Reason: act.Reason, CaseID: p.CaseID, ActionID: act.ID, ProposedBy: act.ProposedBy, ApprovedBy: approver}
+	if err := tx.AddCredentialChange(ctx, change); err != nil {
+		return err
+	}
+	c.Status, c.SuspendedUntil = to, until
+	return a.enqueue(ctx, tx, "credential.status", "credential:"+c.CertificateNo, map[string]any{
+		"certificate_no": c.CertificateNo, "person_id": c.PersonID, "from": from,
+		"status": c.EffectiveStatus(store.Today(now)), "until": p.Until, "action_id": act.ID,
+	})
+}
+
+func checkImposeBan(ctx context.Context, a *App, r store.Reader, p map[string]json.RawMessage) (any, string, error) {
+	var out banParams
+	var name, idNumber, certNo, startsOn, endsOn string
+	for field, dst := range map[string]*string{"name": &name, "id_number": &idNumber, "certificate_no": &certNo, "scope": &out.Scope, "starts_on": &startsOn} {
+		if _, err := param(p, field, dst); err != nil {
+			return nil, "", err
+		}
+	}
+	hasEnd, err := param(p, "ends_on", &endsOn)
+	if err != nil {
+		return nil, "", err
+	}
+	folded, err := a.foldName("name", name)
+	if err != nil {
+		return nil, "", err
+	}
+	out.Name = name
+	if !store.ValidBanScope(out.Scope) {
+		return nil, "", store.FieldError(store.EInvalid, "scope", "scope is %s or %s", store.BanScopeEducation, store.BanScopeTeaching)
+	}
+	starts, err := requiredDate("starts_on", startsOn)
+	if err != nil {
+		return nil, "", err
+	}
+	out.StartsOn = starts.String()
+	if hasEnd {
+		ends, err := store.ParseDate(endsOn)
+		if err != nil {
+			return nil, "", store.FieldError(store.EInvalid, "ends_on", "ends_on must be a date written YYYY-MM-DD, or null for a permanent ban")
+		}
+		if ends.Before(starts) {
+			return nil, "", store.FieldError(store.EInvalid, "ends_on", "ends_on must not be before starts_on")
+		}
+		s := ends.String()
+		out.EndsOn = &s
+	}
+	if out.CaseID, err = caseID(p, false); err != nil {
+		return nil, "", err
+	}
+	switch {
+	case certNo != "" && idNumber != "":
+		return nil, "", store.FieldError(store.EInvalid, "id_number", "give certificate_no or id_number, not both")
+	case certNo != "":
+		c, err := credentialFor(ctx, r, p)
+		if err != nil {
+			return nil, "", err
+		}
+		if c.HolderNameFolded != folded {
+			return nil, "", store.FieldError(store.EInvalid, "name", "the name does not match the register entry for certificate %s", c.CertificateNo)
+		}
+		out.CertificateNo, out.PersonID = c.CertificateNo, c.PersonID
+		return out, "credential:" + c.CertificateNo, nil
+	case idNumber != "":
+		id, err := NormaliseIDNumber(idNumber)
+		if err != nil {
+			return nil, "", err
+		}
+		h := a.hashIDNumber(id)
+		out.IDHash = base64.RawURLEncoding.EncodeToString(h)
+		persons, err := r.PersonsByIDHashes(ctx, [][]byte{h})
+		if err != nil {
+			return nil, "", err
+		}
+		if person, ok := persons[string(h)]; ok {
+			if a.folder.Fold(person.Name) != folded {
+				return nil, "", store.FieldError(store.EInvalid, "name", "the name does not match the record for this ID number")
+			}
+			out.PersonID = person.ID
+			return out, fmt.Sprintf("person:%d", person.ID), nil
+		}
+		return out, "person:new", nil
+	}
+	return nil, "", store.FieldError(store.EMissing, "certificate_no", "impose_ban needs certificate_no or id_number")
+}
+
+func applyImposeBan(ctx context.Context, a *App, tx store.Tx, act *store.Action, _ string) error {
+	var p banParams
+	if err := json.Unmarshal(act.Params, &p); err != nil {
+		return fmt.Errorf("app: action %d params: %w", act.ID, err)
+	}
+	now := a.now()
+	personID, err := a.banTarget(ctx, tx, p, now)
+	if err != nil {
+		return err
+	}
+	b := &store.Ban{PersonID: personID, Scope: p.Scope, Reason: act.Reason, CaseID: p.CaseID, CreatedAt: now}
+	b.StartsOn, _ = store.ParseDate(p.StartsOn)
+	if p.EndsOn != nil {
+		b.EndsOn, _ = store.ParseDate(*p.EndsOn)
+	}
+	if err := tx.CreateBan(ctx, b); err != nil {
+		return err
+	}
+	return a.enqueue(ctx, tx, "ban.imposed", fmt.Sprintf("person:%d", personID), map[string]any{
+		"ban_id": b.ID, "person_id": personID, "certificate_no": p.CertificateNo, "scope": b.Scope,
+		"starts_on": p.StartsOn, "ends_on": p.EndsOn, "action_id": act.ID,
+	})
+}
+
+// banTarget finds, or creates, the person a ban falls on: the holder of the
+// certificate (linking a person to the credential if it had none), or the
+// person with the ID number's hash.
+func (a *App) banTarget(ctx context.Context, tx store.Tx, p banParams, now time.Time) (int64, error) {
+	if p.CertificateNo != "" {
+		c, err := tx.CredentialByNumber(ctx, p.CertificateNo)
+		if err != nil {
+			return 0, err
+		}
+		if c.PersonID != 0 {
+			return c.PersonID, nil
+		}
+		person := &store.Person{Name: c.HolderName, CreatedAt: now}
+		if err := tx.CreatePersons(ctx, []*store.Person{person}); err != nil {
+			return 0, err
+		}
+		return person.ID, tx.LinkCredentialPerson(ctx, c.CertificateNo, person.ID, now)
+	}
+	h, err := base64.RawURLEncoding.DecodeString(p.IDHash)
+	if err != nil {
+		return 0, fmt.Errorf("app: ban id hash: %w", err)
+	}
+	persons, err := tx.PersonsByIDHashes(ctx, [][]byte{h})
+	if err != nil {
+		return 0, err
+	}
+	if person, ok := persons[string(h)]; ok {
+		return person.ID, nil
+	}
+	person := &store.Person{Name: p.Name, IDHash: h, CreatedAt: now}
+	if err := tx.CreatePersons(ctx, []*store.Person{person}); err != nil {
+		return 0, err
+	}
+	return person.ID, nil
+}
+
+func checkLiftBan(ctx context.Context, _ *App, r store.Reader, p map[string]json.RawMessage) (any, string, error) {
+	var id int64
+	if ok, err := param(p, "ban_id", &id); err != nil || !ok || id < 1 {
+		return nil, "", store.FieldError(store.EInvalid, "ban_id", "ban_id is the number of a ban")
+	}
+	b, err := r.BanByID(ctx, id)
+	if errNotFound(err) {
+		return nil, "", store.FieldError(store.EUnknownRef, "ban_id", "no ban %d", id)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if !b.LiftedAt.IsZero() {
+		return nil, "", store.FieldError(store.EConflict, "ban_id", "ban %d was lifted already", id)
+	}
+	return liftParams{BanID: id, PersonID: b.PersonID}, fmt.Sprintf("ban:%d", id), nil
+}
+
+func applyLiftBan(ctx context.Context, a *App, tx store.Tx, act *store.Action, _ string) error {
+	var p liftParams
+	if err := json.Unmarshal(act.Params, &p); err != nil {
+		return fmt.Errorf("app: action %d params: %w", act.ID, err)
+	}
+	if err := tx.LiftBan(ctx, p.BanID, a.now()); err != nil {
+		if store.IsCode(err, store.EConflict) {
+			return store.Errorf(store.EConflict, "ban %d was lifted already", p.BanID)
+		}
+		return err
+	}
+	return a.enqueue(ctx, tx, "ban.lifted", fmt.Sprintf("person:%d", p.PersonID), map[string]any{
+		"ban_id": p.BanID, "person_id": p.PersonID, "action_id": act.ID,
+	})
+}

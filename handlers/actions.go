@@ -1,0 +1,165 @@
+package handlers
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"ethicsportal/app"
+	"ethicsportal/store"
+)
+
+// actionJSON is an action as the admin API shows it.
+type actionJSON struct {
+	ID             int64           `json:"id"`
+	Kind           string          `json:"kind"`
+	Object         string          `json:"object"`
+	Status         string          `json:"status"`
+	Reason         string          `json:"reason"`
+	Params         json.RawMessage `json:"params"`
+	ProposedBy     string          `json:"proposed_by"`
+	ProposedAt     time.Time       `json:"proposed_at"`
+	DecidedBy      string          `json:"decided_by,omitempty"`
+	DecidedAt      *time.Time      `json:"decided_at,omitempty"`
+	DecisionReason string          `json:"decision_reason,omitempty"`
+}
+
+func toActionJSON(a *store.Action) actionJSON {
+	out := actionJSON{ID: a.ID, Kind: a.Kind, Object: a.Object, Status: a.Status, Reason: a.Reason, Params: a.Params,
+		ProposedBy: a.ProposedBy, ProposedAt: a.ProposedAt.UTC(), DecidedBy: a.DecidedBy, DecisionReason: a.DecisionReason}
+	if !a.DecidedAt.IsZero() {
+		t := a.DecidedAt.UTC()
+		out.DecidedAt = &t
+	}
+	return out
+}
+
+// proposeAction takes {"kind", "reason", ...params}: the parameters sit
+// beside kind and reason, so the body is read as an object of raw values
+// and the app checks each kind's parameters, unknown ones included.
+func (s *Server) proposeAction(c *fiber.Ctx) error {
+	var body map[string]json.RawMessage
+	if err := decodeJSON(c, &body, true); err != nil {
+		return err
+	}
+	if body == nil {
+		return store.Errorf(store.EInvalidJSON, "the request body must be a JSON object")
+	}
+	var in app.Proposal
+	for field, dst := range map[string]*string{"kind": &in.Kind, "reason": &in.Reason} {
+		if raw, ok := body[field]; ok {
+			if err := json.Unmarshal(raw, dst); err != nil {
+				return store.FieldError(store.EInvalid, field, "%s must be a string", field)
+			}
+			delete(body, field)
+		}
+	}
+	in.Params = body
+	act, err := s.app.ProposeAction(c.UserContext(), principal(c), in)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/admin/actions/" + strconv.FormatInt(act.ID, 10))
+	return c.Status(fiber.StatusCreated).JSON(toActionJSON(act))
+}
+
+type actionListJSON struct {
+	Total   int          `json:"total"`
+	Page    int          `json:"page"`
+	PerPage int          `json:"per_page"`
+	Actions []actionJSON `json:"actions"`
+}
+
+func (s *Server) listActions(c *fiber.Ctx) error {
+	page, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	acts, total, err := s.app.Actions(c.UserContext(), c.Query("status"), page)
+	if err != nil {
+		return err
+	}
+	out := actionListJSON{Total: total, Page: page.Number, PerPage: page.PerPage, Actions: make([]actionJSON, 0, len(acts))}
+	for i := range acts {
+		out.Actions = append(out.Actions, toActionJSON(&acts[i]))
+	}
+	return c.JSON(out)
+}
+
+func (s *Server) action(c *fiber.Ctx) error {
+	id, err := actionID(c)
+	if err != nil {
+		return err
+	}
+	act, err := s.app.Action(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toActionJSON(act))
+}
+
+func (s *Server) approveAction(c *fiber.Ctx) error {
+	id, err := actionID(c)
+	if err != nil {
+		return err
+	}
+	act, err := s.app.ApproveAction(c.UserContext(), principal(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toActionJSON(act))
+}
+
+type rejectRequest struct {
+	Reason string `json:"reason"`
+}
+
+func (s *Server) rejectAction(c *fiber.Ctx) error {
+	id, err := actionID(c)
+	if err != nil {
+		return err
+	}
+	var req rejectRequest
+	if err := decodeJSON(c, &req, true); err != nil {
+		return err
+	}
+	act, err := s.app.RejectAction(c.UserContext(), principal(c), id, req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toActionJSON(act))
+}
+
+func actionID(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, store.Errorf(store.ENotFound, "no such action")
+	}
+	return id, nil
+}
+
+// parsePage reads page (from 1) and per_page (1..100, default 20).
+// Out-of-range values are refused, not clamped.
+func parsePage(c *fiber.Ctx) (app.Page, error) {
+	p := app.Page{Number: 1, PerPage: 20}
+	for field, dst := range map[string]*int{"page": &p.Number, "per_page": &p.PerPage} {
+		v := c.Query(field)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return p, store.FieldError(store.EInvalid, field, "%s must be a whole number", field)
+		}
+		*dst = n
+	}
+	if p.Number < 1 || p.Number > 1_000_000 {
+		return p, store.FieldError(store.EInvalid, "page", "page starts at 1")
+	}
+	if p.PerPage < 1 || p.PerPage > app.MaxPerPage {
+		return p, store.FieldError(store.EInvalid, "per_page", "per_page is from 1 to %d", app.MaxPerPage)
+	}
+	return p, nil
+}

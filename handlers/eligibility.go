@@ -1,0 +1,42 @@
+package handlers
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"ethicsportal/app"
+)
+
+type eligibilityRequest struct {
+	IDNumber string `json:"id_number"`
+	Name     string `json:"name"`
+}
+
+type eligibilityJSON struct {
+	Match     bool      `json:"match"`
+	Eligible  bool      `json:"eligible"`
+	Bans      []banJSON `json:"bans"`
+	CheckedAt time.Time `json:"checked_at"`
+	Receipt   string    `json:"receipt"`
+}
+
+func toEligibilityJSON(e *app.Eligibility) eligibilityJSON {
+	out := eligibilityJSON{Match: e.Match, Eligible: e.Eligible, Bans: []banJSON{}, CheckedAt: e.CheckedAt, Receipt: e.Receipt}
+	for _, b := range e.Bans {
+		out.Bans = append(out.Bans, banJSON{Scope: b.Scope, StartsOn: b.StartsOn, EndsOn: b.EndsOn, Permanent: b.Permanent()})
+	}
+	return out
+}
+
+func (s *Server) eligibility(c *fiber.Ctx) error {
+	var req eligibilityRequest
+	if err := decodeJSON(c, &req, false); err != nil {
+		return err
+	}
+	e, err := s.app.CheckEligibility(c.UserContext(), req.IDNumber, req.Name)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toEligibilityJSON(e))
+}
