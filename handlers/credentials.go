@@ -15,22 +15,16 @@ import (
 
 // credentialJSON is a register entry as the admin API shows it.
 type credentialJSON struct {
-	CertificateNo   string       `json:"certificate_no"`
-	HolderName      string       `json:"holder_name"`
-	Kind            string       `json:"kind"`
-	Subject         string       `json:"subject"`
-	Issuer          string       `json:"issuer"`
-	IssuedOn        store.Date   `json:"issued_on"`
-	RegisteredUntil store.Date   `json:"registered_until"`
-	Status          string       `json:"status"`        // effective today
-	StoredStatus    string       `json:"stored_status"` // as last set by an action
-	SuspendedUntil  store.Date   `json:"suspended_until,omitempty"`
-	StatusReason    string       `json:"status_reason,omitempty"`
-	PersonLinked    bool         `json:"person_linked"`
-	Bans            []banJSON    `json:"bans"`
-	History         []changeJSON `json:"history"`
-	CreatedAt       time.Time    `json:"created_at"`
-	UpdatedAt       time.Time    `json:"updated_at"`
+	publicCredentialJSON
+	Status         string       `json:"status"`        // effective today
+	StoredStatus   string       `json:"stored_status"` // as last set by an action
+	SuspendedUntil store.Date   `json:"suspended_until,omitempty"`
+	StatusReason   string       `json:"status_reason,omitempty"`
+	PersonLinked   bool         `json:"person_linked"`
+	Bans           []banJSON    `json:"bans"`
+	History        []changeJSON `json:"history"`
+	CreatedAt      time.Time    `json:"created_at"`
+	UpdatedAt      time.Time    `json:"updated_at"`
 }
 
 type banJSON struct {
@@ -57,9 +51,8 @@ type changeJSON struct {
 
 func toCredentialJSON(r *app.CredentialRecord) credentialJSON {
 	out := credentialJSON{
-		CertificateNo: r.CertificateNo, HolderName: r.HolderName, Kind: r.Kind, Subject: r.Subject,
-		Issuer: r.Issuer, IssuedOn: r.IssuedOn, RegisteredUntil: r.RegisteredUntil,
-		Status: r.EffectiveStatus, StoredStatus: r.Status, SuspendedUntil: r.SuspendedUntil,
+		publicCredentialJSON: toPublicCredentialJSON(&r.Credential),
+		Status:               r.EffectiveStatus, StoredStatus: r.Status, SuspendedUntil: r.SuspendedUntil,
 		StatusReason: r.StatusReason, PersonLinked: r.PersonID != 0, Bans: []banJSON{}, History: []changeJSON{},
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}

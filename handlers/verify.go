@@ -43,6 +43,13 @@ type publicCredentialJSON struct {
 	RegisteredUntil store.Date `json:"registered_until"`
 }
 
+func toPublicCredentialJSON(c *store.Credential) publicCredentialJSON {
+	return publicCredentialJSON{
+		CertificateNo: c.CertificateNo, HolderName: c.HolderName, Kind: c.Kind, Subject: c.Subject,
+		Issuer: c.Issuer, IssuedOn: c.IssuedOn, RegisteredUntil: c.RegisteredUntil,
+	}
+}
+
 // toVerificationJSON returns a missJSON or a matchJSON.
 func toVerificationJSON(v *app.Verification) any {
 	if !v.Match {
@@ -51,11 +58,8 @@ func toVerificationJSON(v *app.Verification) any {
 	c := v.Credential
 	out := matchJSON{
 		Match: true, Status: v.Status, Eligible: v.Eligible, CheckedAt: v.CheckedAt, Receipt: v.Receipt,
-		Credential: publicCredentialJSON{
-			CertificateNo: c.CertificateNo, HolderName: c.HolderName, Kind: c.Kind, Subject: c.Subject,
-			Issuer: c.Issuer, IssuedOn: c.IssuedOn, RegisteredUntil: c.RegisteredUntil,
-		},
-		Bans: []banJSON{},
+		Credential: toPublicCredentialJSON(c),
+		Bans:       []banJSON{},
 	}
 	for _, b := range v.Bans { // ban ids and reasons are internal
 		out.Bans = append(out.Bans, banJSON{Scope: b.Scope, StartsOn: b.StartsOn, EndsOn: b.EndsOn, Permanent: b.Permanent()})
