@@ -1,7 +1,9 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -25,6 +27,7 @@ type CredentialInput struct {
 type validCredential struct {
 	cred     store.Credential
 	idNumber string // normalised; "" when not given
+	idHash   []byte // its keyed hash, computed once
 }
 
 const maxTextField = 200 // characters of subject and issuer
@@ -74,6 +77,7 @@ func (a *App) validate(in CredentialInput) (*validCredential, error) {
 		if v.idNumber, err = NormaliseIDNumber(in.IDNumber); err != nil {
 			return nil, err
 		}
+		v.idHash = a.hashIDNumber(v.idNumber)
 	}
 	return v, nil
 }
@@ -128,8 +132,8 @@ func (a *App) linkPersons(ctx context.Context, tx store.Tx, rows []*validCredent
 		if old := existing[r.cred.CertificateNo]; old != nil {
 			r.cred.PersonID = old.PersonID
 		}
-		if r.idNumber != "" {
-			hashes = append(hashes, a.hashIDNumber(r.idNumber))
+		if r.idHash != nil {
+			hashes = append(hashes, r.idHash)
 		}
 	}
 	if len(hashes) == 0 {
@@ -140,25 +144,27 @@ func (a *App) linkPersons(ctx context.Context, tx store.Tx, rows []*validCredent
 		return err
 	}
 	var fresh []*store.Person
+	now := a.now()
 	for _, r := range rows {
-		if r.idNumber == "" {
+		if r.idHash == nil {
 			continue
 		}
-		h := a.hashIDNumber(r.idNumber)
-		if _, ok := persons[string(h)]; !ok {
-			p := &store.Person{Name: r.cred.HolderName, IDHash: h, CreatedAt: a.now()}
-			persons[string(h)] = p
+		if _, ok := persons[string(r.idHash)]; !ok {
+			p := &store.Person{Name: r.cred.HolderName, IDHash: r.idHash, CreatedAt: now}
+			persons[string(r.idHash)] = p
 			fresh = append(fresh, p)
 		}
 	}
 	if len(fresh) > 0 {
+		// In hash order, for the same reason the import sorts credentials.
+		slices.SortFunc(fresh, func(x, y *store.Person) int { return bytes.Compare(x.IDHash, y.IDHash) })
 		if err := tx.CreatePersons(ctx, fresh); err != nil {
 			return err
 		}
 	}
 	for _, r := range rows {
-		if r.idNumber != "" {
-			r.cred.PersonID = persons[string(a.hashIDNumber(r.idNumber))].ID
+		if r.idHash != nil {
+			r.cred.PersonID = persons[string(r.idHash)].ID
 		}
 	}
 	return nil

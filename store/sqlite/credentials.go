@@ -83,8 +83,13 @@ func (t *txn) InsertCredentials(ctx context.Context, cs []*store.Credential, now
 	}
 	now = now.Truncate(time.Microsecond).UTC()
 	nowArg := timeArg(now)
+	if n, err := t.countCredentials(ctx, cs); err != nil {
+		return err
+	} else if n > 0 || hasRepeats(cs) {
+		return t.credentialConflict(ctx, cs, cs)
+	}
 	args := make([]any, 0, insertCredentialSizes[0].rows*credentialColCount)
-	err := t.atomic(ctx, statementsFor(len(cs), insertCredentialSizes), func() error {
+	err := t.checked(func() error {
 		return chunks(cs, insertCredentialSizes, func(chunk []*store.Credential, id stmtID) error {
 			args = args[:0]
 			for _, c := range chunk {
@@ -151,8 +156,13 @@ func (t *txn) UpdateCredentialRecords(ctx context.Context, cs []*store.Credentia
 	// In a multi-row UPDATE ... FROM, a row matched twice takes either
 	// record, so each number must occur once per call.
 	rows := lastOfEach(cs)
+	if n, err := t.countCredentials(ctx, rows); err != nil {
+		return err
+	} else if n != len(rows) {
+		return t.credentialMissing(ctx, rows)
+	}
 	args := make([]any, 0, 1+updateCredentialSizes[0].rows*updateRecordCols)
-	err := t.atomic(ctx, statementsFor(len(rows), updateCredentialSizes), func() error {
+	err := t.checked(func() error {
 		return chunks(rows, updateCredentialSizes, func(chunk []*store.Credential, id stmtID) error {
 			args = append(args[:0], timeArg(now))
 			for _, c := range chunk {
@@ -180,6 +190,30 @@ func (t *txn) UpdateCredentialRecords(ctx context.Context, cs []*store.Credentia
 		c.UpdatedAt = now
 	}
 	return nil
+}
+
+// countCredentials counts how many of cs's numbers are in the table.
+func (t *txn) countCredentials(ctx context.Context, cs []*store.Credential) (int, error) {
+	keys, err := jsonStrings(numbersOf(cs))
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := t.stmt(ctx, sCountCredentialsIn).QueryRowContext(ctx, keys).Scan(&n); err != nil {
+		return 0, wrap("count credentials", err)
+	}
+	return n, nil
+}
+
+func hasRepeats(cs []*store.Credential) bool {
+	seen := make(map[string]struct{}, len(cs))
+	for _, c := range cs {
+		if _, dup := seen[c.CertificateNo]; dup {
+			return true
+		}
+		seen[c.CertificateNo] = struct{}{}
+	}
+	return false
 }
 
 // lastOfEach returns cs with every number kept only at its last occurrence.

@@ -55,7 +55,10 @@ func (r reader) PersonsByIDHashes(ctx context.Context, hashes [][]byte) (map[str
 // or, on error, none.
 func (t *txn) CreatePersons(ctx context.Context, ps []*store.Person) error {
 	ids := make([]int64, len(ps))
-	err := t.atomic(ctx, len(ps), func() error {
+	if err := t.personsConflict(ctx, ps); err != nil {
+		return err
+	}
+	err := t.checked(func() error {
 		st := t.stmt(ctx, sCreatePerson)
 		for i, p := range ps {
 			res, err := st.ExecContext(ctx, p.Name, blobArg(p.IDHash), timeArg(p.CreatedAt))
@@ -78,6 +81,34 @@ func (t *txn) CreatePersons(ctx context.Context, ps []*store.Person) error {
 	// the caller's persons as they were.
 	for i, p := range ps {
 		p.ID = ids[i]
+	}
+	return nil
+}
+
+// personsConflict reports EConflict when an ID hash of ps is taken, or
+// occurs twice in ps.
+func (t *txn) personsConflict(ctx context.Context, ps []*store.Person) error {
+	var hashes [][]byte
+	seen := map[string]bool{}
+	for _, p := range ps {
+		if p.IDHash == nil {
+			continue
+		}
+		if seen[string(p.IDHash)] {
+			return store.FieldError(store.EConflict, "id_hash", "a person with this ID number exists")
+		}
+		seen[string(p.IDHash)] = true
+		hashes = append(hashes, p.IDHash)
+	}
+	if len(hashes) == 0 {
+		return nil
+	}
+	found, err := t.PersonsByIDHashes(ctx, hashes)
+	if err != nil {
+		return err
+	}
+	if len(found) > 0 {
+		return store.FieldError(store.EConflict, "id_hash", "a person with this ID number exists")
 	}
 	return nil
 }

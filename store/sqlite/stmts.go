@@ -34,6 +34,7 @@ const (
 	sAuditEvents
 	sLastAuditEvent
 	sOutboxStats // not a Reader method, but a read: the Store runs it on the pool
+	sCountCredentialsIn
 	numReadStmts
 )
 
@@ -139,6 +140,7 @@ var stmtSQL = [numStmts]string{
 	sSecret:               `SELECT value FROM secrets WHERE name = ?`,
 	sCredentialByNumber:   `SELECT ` + credentialCols + ` FROM credentials WHERE certificate_no = ?`,
 	sCredentialsByNumbers: `SELECT ` + credentialCols + ` FROM credentials WHERE certificate_no IN (SELECT value FROM json_each(?))`,
+	sCountCredentialsIn:   `SELECT count(*) FROM credentials WHERE certificate_no IN (SELECT value FROM json_each(?))`,
 	sPersonsByIDHashes: `SELECT id, name, id_hash, created_at FROM persons
 		WHERE id_hash IN (SELECT unhex(value) FROM json_each(?))`,
 	sBansForPerson: `SELECT ` + banCols + ` FROM bans WHERE person_id = ? ORDER BY id`,
@@ -173,7 +175,7 @@ var stmtSQL = [numStmts]string{
 	sAddSigningKey: `INSERT INTO signing_keys (kid, purpose, generation, private_key, created_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (purpose, generation) DO NOTHING`,
 	sPutSecret:                 `INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
-	sCreatePerson:              `INSERT INTO persons (name, id_hash, created_at) VALUES (?, ?, ?)`,
+	sCreatePerson:              `INSERT OR FAIL INTO persons (name, id_hash, created_at) VALUES (?, ?, ?)`,
 	sInsertCredentials1:        insertCredentialsSQL(1),
 	sInsertCredentials8:        insertCredentialsSQL(8),
 	sInsertCredentials64:       insertCredentialsSQL(64),
@@ -213,7 +215,7 @@ func valuesRows(rows, cols int) string {
 }
 
 func insertCredentialsSQL(rows int) string {
-	return "INSERT INTO credentials (" + credentialCols + ") VALUES " + valuesRows(rows, credentialColCount)
+	return "INSERT OR FAIL INTO credentials (" + credentialCols + ") VALUES " + valuesRows(rows, credentialColCount)
 }
 
 // updateRecordCols is the number of parameters per row of a record update:
@@ -225,7 +227,7 @@ const updateRecordCols = 9
 // status fields and created_at are not in it, so no caller can change them
 // here. ?1 is the time of the update, the same for every row.
 func updateCredentialsSQL(rows int) string {
-	return `UPDATE credentials SET updated_at = ?1, holder_name = v.column2, holder_name_folded = v.column3,
+	return `UPDATE OR FAIL credentials SET updated_at = ?1, holder_name = v.column2, holder_name_folded = v.column3,
 		person_id = v.column4, kind = v.column5, subject = v.column6, issuer = v.column7,
 		issued_on = v.column8, registered_until = v.column9
 		FROM (VALUES ` + valuesRows(rows, updateRecordCols) + `) AS v
