@@ -248,29 +248,3 @@ func (t *txn) stmt(ctx context.Context, id stmtID) *sql.Stmt {
 // the same (I/O, a full disk), the error goes back to the caller, whose
 // Update then rolls the whole transaction back.
 func (t *txn) checked(fn func() error) error { return fn() }
-
-// atomic runs fn so that it takes effect entirely or not at all, for a Tx
-// method that needs more than one statement: if a later batch fails, the
-// earlier ones are undone, and the caller may go on using the transaction
-// as if the call had not been made. A single statement is atomic already.
-func (t *txn) atomic(ctx context.Context, statements int, fn func() error) error {
-	if statements <= 1 {
-		return fn()
-	}
-	if _, err := t.stmt(ctx, sSavepoint).ExecContext(ctx); err != nil {
-		return wrap("savepoint", err)
-	}
-	if err := fn(); err != nil {
-		if _, rbErr := t.stmt(ctx, sRollbackTo).ExecContext(ctx); rbErr != nil {
-			return errors.Join(err, wrap("rollback to savepoint", rbErr))
-		}
-		if _, relErr := t.stmt(ctx, sRelease).ExecContext(ctx); relErr != nil {
-			return errors.Join(err, wrap("release savepoint", relErr))
-		}
-		return err
-	}
-	if _, err := t.stmt(ctx, sRelease).ExecContext(ctx); err != nil {
-		return wrap("release savepoint", err)
-	}
-	return nil
-}

@@ -65,9 +65,6 @@ const (
 	sEnqueueOutbox
 	sClaimOutbox
 	sFinishOutbox
-	sSavepoint
-	sRelease
-	sRollbackTo
 	numStmts
 )
 
@@ -107,16 +104,6 @@ var (
 	insertCredentialSizes = []batchSize{{64, sInsertCredentials64}, {8, sInsertCredentials8}, {1, sInsertCredentials1}}
 	updateCredentialSizes = []batchSize{{64, sUpdateCredentialRecords64}, {8, sUpdateCredentialRecords8}, {1, sUpdateCredentialRecords1}}
 )
-
-// statementsFor returns how many statements rows take when cut by sizes.
-func statementsFor(rows int, sizes []batchSize) int {
-	n := 0
-	for _, size := range sizes {
-		n += rows / size.rows
-		rows %= size.rows
-	}
-	return n
-}
 
 // chunks calls fn for consecutive pieces of rows, each of one of sizes.
 func chunks[T any](rows []T, sizes []batchSize, fn func(chunk []T, id stmtID) error) error {
@@ -203,9 +190,6 @@ var stmtSQL = [numStmts]string{
 		VALUES (?, ?, ?, ?, ?)`,
 	sClaimOutbox:  claimOutboxSQL,
 	sFinishOutbox: finishOutboxSQL,
-	sSavepoint:    `SAVEPOINT batch`,
-	sRelease:      `RELEASE batch`,
-	sRollbackTo:   `ROLLBACK TO batch`,
 }
 
 // valuesRows returns rows placeholder tuples of cols each: "(?, ?), (?, ?)".
