@@ -286,11 +286,7 @@ func TestBanByIDNumberAndEligibility(t *testing.T) {
 func TestConcurrentApprovalsApplyOnce(t *testing.T) {
 	for name, open := range sharedBackends() {
 		t.Run(name, func(t *testing.T) {
-			opener := open(t)
-			ck := &clock{t: time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)}
-			cfg := testConfig(t, nil)
-			a := newEnvOn(t, cfg, opener(), ck)
-			b := newEnvOn(t, cfg, opener(), ck)
+			a, b := twoInstances(t, open(t))
 			tm := a.team()
 			a.registerCredential(tm.registrar, nil)
 			for round := 0; round < 5; round++ {
@@ -327,11 +323,7 @@ func TestConcurrentApprovalsApplyOnce(t *testing.T) {
 func TestRevokeIsSeenByAnotherInstance(t *testing.T) {
 	for name, open := range sharedBackends() {
 		t.Run(name, func(t *testing.T) {
-			opener := open(t)
-			ck := &clock{t: time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)}
-			cfg := testConfig(t, nil)
-			a := newEnvOn(t, cfg, opener(), ck)
-			b := newEnvOn(t, cfg, opener(), ck)
+			a, b := twoInstances(t, open(t))
 			tm := a.team()
 			a.registerCredential(tm.registrar, nil)
 			if v := b.verifyCert(certNo, holder); v.str("status") != "active" {

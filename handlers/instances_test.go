@@ -42,14 +42,19 @@ func sharedBackends() map[string]func(t *testing.T) func() store.Store {
 	}
 }
 
+// twoInstances starts two application instances, sharing one clock, on
+// handles opened by opener on one database.
+func twoInstances(t *testing.T, opener func() store.Store) (*env, *env) {
+	t.Helper()
+	ck := &clock{t: time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)}
+	cfg := testConfig(t, nil)
+	return newEnvOn(t, cfg, opener(), ck), newEnvOn(t, cfg, opener(), ck)
+}
+
 func TestInstancesShareOneStore(t *testing.T) {
 	for name, open := range sharedBackends() {
 		t.Run(name, func(t *testing.T) {
-			opener := open(t)
-			ck := &clock{t: time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)}
-			cfg := testConfig(t, nil)
-			a := newEnvOn(t, cfg, opener(), ck)
-			b := newEnvOn(t, cfg, opener(), ck)
+			a, b := twoInstances(t, open(t))
 
 			tok := a.addUser("alice", "registrar")
 			if r := b.do("GET", "/api/v1/admin/me", nil, bearer(tok)...); r.status != 200 {
