@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-
-	"ethicsportal/app"
 )
 
 // auditVerify recomputes the audit chain: exit 0 only if it is intact.
@@ -17,9 +15,8 @@ func (e env) auditVerify(ctx context.Context, args []string) int {
 	if len(rest) > 0 {
 		return e.usageError("audit verify takes no arguments")
 	}
-	a, err := app.New(ctx, cfg, newLogger(cfg, e.stderr))
-	if err != nil {
-		fmt.Fprintf(e.stderr, "ethicsportal: %v\n", err)
+	a, ok := e.openApp(ctx, cfg)
+	if !ok {
 		return exitFailed
 	}
 	defer a.Close()

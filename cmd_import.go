@@ -36,10 +36,8 @@ func (e env) importCredentials(ctx context.Context, args []string) int {
 	if st, err := f.Stat(); err == nil {
 		size = st.Size()
 	}
-	log := newLogger(cfg, e.stderr)
-	a, err := app.New(ctx, cfg, log)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "ethicsportal: %v\n", err)
+	a, ok := e.openApp(ctx, cfg)
+	if !ok {
 		return exitFailed
 	}
 	defer a.Close()

@@ -30,10 +30,8 @@ func (e env) userAdd(ctx context.Context, args []string) int {
 		fmt.Fprintf(e.stderr, "ethicsportal: %v\n", err)
 		return exitFailed
 	}
-	log := newLogger(cfg, e.stderr)
-	a, err := app.New(ctx, cfg, log)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "ethicsportal: %v\n", err)
+	a, ok := e.openApp(ctx, cfg)
+	if !ok {
 		return exitFailed
 	}
 	defer a.Close()

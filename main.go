@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 
+	"ethicsportal/app"
 	"ethicsportal/config"
 )
 
@@ -125,6 +126,17 @@ func (e env) configError(err error) int {
 	}
 	fmt.Fprintf(e.stderr, "ethicsportal: %v\n", err)
 	return exitUsage
+}
+
+// openApp opens the application for an operator command, printing why it
+// could not; the caller closes it.
+func (e env) openApp(ctx context.Context, cfg config.Config) (*app.App, bool) {
+	a, err := app.New(ctx, cfg, newLogger(cfg, e.stderr))
+	if err != nil {
+		fmt.Fprintf(e.stderr, "ethicsportal: %v\n", err)
+		return nil, false
+	}
+	return a, true
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -67,7 +67,7 @@ func (a *App) ProposeAction(ctx context.Context, p *Principal, in Proposal) (*st
 	if kind == "" {
 		return nil, store.FieldError(store.EMissing, "kind", "kind is required: one of %s", strings.Join(actionKinds(), ", "))
 	}
-	spec, ok := a.kinds()[kind]
+	spec, ok := a.actionKinds[kind]
 	if !ok {
 		return nil, store.FieldError(store.EInvalid, "kind", "unknown kind %q: one of %s", kind, strings.Join(actionKinds(), ", "))
 	}
@@ -134,7 +134,7 @@ func (a *App) ApproveAction(ctx context.Context, p *Principal, id int64) (*store
 		if err := tx.DecideAction(ctx, id, store.ActionApplied, p.Username, a.now(), ""); err != nil {
 			return decideError(err)
 		}
-		if err := a.kinds()[act.Kind].apply(ctx, a, tx, act, p.Username); err != nil {
+		if err := a.actionKinds[act.Kind].apply(ctx, a, tx, act, p.Username); err != nil {
 			return err
 		}
 		return a.record(ctx, tx, p.Username, "action.apply", fmt.Sprintf("action:%d", id), actionDetails(act))

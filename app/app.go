@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"ethicsportal/config"
@@ -32,7 +33,8 @@ type App struct {
 	tokenKeys   *keyring
 	receiptKeys *keyring
 	idPepper    []byte
-	dummyHash   string // verified against when a username is unknown, so a miss costs what a hit costs
+	dummyHash   func() string // verified against when a username is unknown, so a miss costs what a hit costs
+	actionKinds map[string]kindSpec
 
 	limits Limits
 
@@ -118,9 +120,12 @@ func (a *App) init(ctx context.Context) error {
 	if a.idPepper, err = a.loadPepper(ctx); err != nil {
 		return err
 	}
-	if a.dummyHash, err = hashPassword("not a password anyone has: timing equaliser"); err != nil {
-		return err
-	}
+	// Made on first use: every command and test starts an App, few sign in.
+	a.dummyHash = sync.OnceValue(func() string {
+		h, _ := hashPassword("not a password anyone has: timing equaliser")
+		return h
+	})
+	a.actionKinds = a.kinds()
 	return nil
 }
 

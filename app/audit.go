@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -103,12 +104,12 @@ func auditProblem(e, prev *store.AuditEvent) string {
 	switch {
 	case e.Seq != want:
 		return fmt.Sprintf("event %d is missing (found %d next)", want, e.Seq)
-	case prev != nil && hex.EncodeToString(e.PrevHash) != hex.EncodeToString(prev.Hash):
+	case prev != nil && !bytes.Equal(e.PrevHash, prev.Hash):
 		return "it does not link to the event before it"
 	}
 	e2 := *e
 	e2.Seal(prev)
-	if hex.EncodeToString(e2.Digest) != hex.EncodeToString(e.Digest) {
+	if !bytes.Equal(e2.Digest, e.Digest) {
 		return "its details were changed"
 	}
 	return "its contents do not match its hash"

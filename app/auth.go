@@ -79,7 +79,7 @@ func (a *App) Login(ctx context.Context, username, password, code, ip string) (*
 		return nil, err
 	}
 	if username == "" || len(username) > 64 || len(password) > 1024 || !utf8.ValidString(password) || !utf8.ValidString(username) {
-		checkPassword(a.dummyHash, "") // cost the same as a real check
+		checkPassword(a.dummyHash(), "") // cost the same as a real check
 		return nil, a.loginFailed(ctx, truncate(username, 64), ip, "malformed")
 	}
 	// Counted only once the name is plausible, so junk names cannot fill the limiter.
@@ -91,7 +91,7 @@ func (a *App) Login(ctx context.Context, username, password, code, ip string) (*
 		if !errNotFound(err) {
 			return nil, internal("login", err)
 		}
-		checkPassword(a.dummyHash, password) // cost the same as a real check
+		checkPassword(a.dummyHash(), password) // cost the same as a real check
 		return nil, a.loginFailed(ctx, username, ip, "unknown_user")
 	}
 	if !checkPassword(u.PasswordHash, password) {
