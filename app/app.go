@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"ethicsportal/config"
+	"ethicsportal/keys"
 	"ethicsportal/ratelimit"
 	"ethicsportal/search"
 	"ethicsportal/store"
@@ -30,8 +31,8 @@ type App struct {
 	now    func() time.Time
 	folder *search.Folder
 
-	tokenKeys   *keyring
-	receiptKeys *keyring
+	tokenKeys   *keys.Ring
+	receiptKeys *keys.Ring
 	idPepper    []byte
 	dummyHash   func() string // verified against when a username is unknown, so a miss costs what a hit costs
 	actionKinds map[string]kindSpec
@@ -111,10 +112,10 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 // signing keys and the ID-number pepper.
 func (a *App) init(ctx context.Context) error {
 	var err error
-	if a.tokenKeys, err = loadKeyring(ctx, a.store, store.KeyPurposeToken, a.now); err != nil {
+	if a.tokenKeys, err = keys.Load(ctx, a.store, store.KeyPurposeToken, a.now); err != nil {
 		return err
 	}
-	if a.receiptKeys, err = loadKeyring(ctx, a.store, store.KeyPurposeReceipt, a.now); err != nil {
+	if a.receiptKeys, err = keys.Load(ctx, a.store, store.KeyPurposeReceipt, a.now); err != nil {
 		return err
 	}
 	if a.idPepper, err = a.loadPepper(ctx); err != nil {

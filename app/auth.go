@@ -192,7 +192,7 @@ func (a *App) issueToken(username string) (*Token, string, error) {
 		NotBefore: jwt.NewNumericDate(now),
 		ID:        jti,
 	}
-	kid, key := a.tokenKeys.signer()
+	kid, key := a.tokenKeys.Signer()
 	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
 	t.Header["kid"] = kid
 	s, err := t.SignedString(key)
@@ -218,7 +218,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 	)
 	_, err := parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
-		pub, ok := a.tokenKeys.public(ctx, kid)
+		pub, ok := a.tokenKeys.Public(ctx, kid)
 		if !ok {
 			return nil, errors.New("unknown key")
 		}

@@ -116,7 +116,7 @@ func (a *App) signReceipt(claims *ReceiptClaims, now time.Time) (string, error) 
 	claims.Issuer = a.cfg.BaseURL
 	claims.IssuedAt = jwt.NewNumericDate(now)
 	claims.ID = jti
-	kid, key := a.receiptKeys.signer()
+	kid, key := a.receiptKeys.Signer()
 	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
 	t.Header["kid"] = kid
 	t.Header["typ"] = "receipt+jwt"
@@ -160,7 +160,7 @@ func (a *App) CheckReceipt(ctx context.Context, receipt string) (*ReceiptCheck, 
 	)
 	_, err := parser.ParseWithClaims(receipt, &claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
-		pub, ok := a.receiptKeys.public(ctx, kid)
+		pub, ok := a.receiptKeys.Public(ctx, kid)
 		if !ok {
 			return nil, fmt.Errorf("unknown key")
 		}
