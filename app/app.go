@@ -31,6 +31,7 @@ type App struct {
 	now    func() time.Time
 	folder *search.Folder
 
+	issuer      string // iss of tokens and receipts, fixed when the store was created
 	tokenKeys   *keys.Ring
 	receiptKeys *keys.Ring
 	idPepper    []byte
@@ -109,9 +110,17 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 }
 
 // init loads or creates what every instance on one store must share: the
-// signing keys and the ID-number pepper.
+// issuer, the signing keys and the ID-number pepper.
 func (a *App) init(ctx context.Context) error {
 	var err error
+	// Before the keys: whether the store has keys yet tells a store made
+	// before the issuer was kept from a new one.
+	if a.issuer, err = keys.Issuer(ctx, a.store, a.proposeIssuer); err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	if a.cfg.BaseURLGiven && a.issuer != a.cfg.BaseURL {
+		a.log.Info("tokens and receipts keep the issuer the store was created with", "issuer", a.issuer, "base_url", a.cfg.BaseURL)
+	}
 	if a.tokenKeys, err = keys.Load(ctx, a.store, store.KeyPurposeToken, a.now); err != nil {
 		return err
 	}

@@ -184,7 +184,7 @@ func (a *App) issueToken(username string) (*Token, string, error) {
 		return nil, "", err
 	}
 	claims := jwt.RegisteredClaims{
-		Issuer:    a.cfg.BaseURL,
+		Issuer:    a.issuer,
 		Subject:   username,
 		Audience:  jwt.ClaimStrings{TokenAudience},
 		ExpiresAt: jwt.NewNumericDate(now.Add(a.cfg.TokenTTL)),
@@ -210,7 +210,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 	var claims jwt.RegisteredClaims
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
-		jwt.WithIssuer(a.cfg.BaseURL),
+		jwt.WithIssuer(a.issuer),
 		jwt.WithAudience(TokenAudience),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"time"
 
@@ -113,7 +114,7 @@ func (a *App) signReceipt(claims *ReceiptClaims, now time.Time) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	claims.Issuer = a.cfg.BaseURL
+	claims.Issuer = a.issuer
 	claims.IssuedAt = jwt.NewNumericDate(now)
 	claims.ID = jti
 	kid, key := a.receiptKeys.Signer()
@@ -141,33 +142,56 @@ type ReceiptCheck struct {
 // maxReceiptLen bounds the work spent on a receipt; real ones are ~700 bytes.
 const maxReceiptLen = 8 << 10
 
+// Why a receipt is not valid, as CheckReceipt tells it.
+const (
+	ReasonNotAReceipt   = "not a receipt: it cannot be read as a signed receipt"
+	ReasonOtherPortal   = "issued by another portal: it is not signed with a key of this portal"
+	ReasonAltered       = "altered: it names a key of this portal, but the signature does not match its contents"
+	ReasonFromTheFuture = "not valid: it claims to have been issued later than now"
+)
+
 // CheckReceipt verifies a receipt's signature and repeats its check. A
-// receipt that is not ours, altered or unreadable is Valid false with a
-// Reason, not an error. EMissing for an empty receipt.
+// receipt that is not valid is Valid false with a Reason, not an error, and
+// the reason says which: unreadable (ReasonNotAReceipt), signed by a key
+// this portal does not hold or for another issuer (ReasonOtherPortal), or
+// signed with our key but changed since (ReasonAltered). EMissing for an
+// empty receipt.
 func (a *App) CheckReceipt(ctx context.Context, receipt string) (*ReceiptCheck, error) {
 	if receipt == "" {
 		return nil, store.FieldError(store.EMissing, "receipt", "a receipt is required")
 	}
 	if len(receipt) > maxReceiptLen {
-		return &ReceiptCheck{Valid: false, Reason: "not a receipt of this portal"}, nil
+		return &ReceiptCheck{Valid: false, Reason: ReasonNotAReceipt}, nil
+	}
+	// Read unverified first, only to find the key: the answer must tell a
+	// receipt of another portal from one of ours that was changed.
+	var unverified ReceiptClaims
+	tok, _, err := jwt.NewParser().ParseUnverified(receipt, &unverified)
+	if err != nil {
+		return &ReceiptCheck{Valid: false, Reason: ReasonNotAReceipt}, nil
+	}
+	kid, _ := tok.Header["kid"].(string)
+	pub, ok := a.receiptKeys.Public(ctx, kid)
+	if !ok {
+		if unverified.Check == "" { // every receipt names its check; an admin token or another JWT does not
+			return &ReceiptCheck{Valid: false, Reason: ReasonNotAReceipt}, nil
+		}
+		return &ReceiptCheck{Valid: false, Reason: ReasonOtherPortal}, nil
 	}
 	var claims ReceiptClaims
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
-		jwt.WithIssuer(a.cfg.BaseURL),
 		jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(a.now),
 	)
-	_, err := parser.ParseWithClaims(receipt, &claims, func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
-		pub, ok := a.receiptKeys.Public(ctx, kid)
-		if !ok {
-			return nil, fmt.Errorf("unknown key")
-		}
-		return pub, nil
-	})
-	if err != nil {
-		return &ReceiptCheck{Valid: false, Reason: "the signature does not verify: not a receipt of this portal, or altered"}, nil
+	_, err = parser.ParseWithClaims(receipt, &claims, func(*jwt.Token) (any, error) { return pub, nil })
+	switch {
+	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return &ReceiptCheck{Valid: false, Reason: ReasonFromTheFuture}, nil
+	case err != nil: // a bad signature, or a header changed to another algorithm
+		return &ReceiptCheck{Valid: false, Reason: ReasonAltered}, nil
+	case claims.Issuer != a.issuer:
+		return &ReceiptCheck{Valid: false, Reason: ReasonOtherPortal}, nil
 	}
 	malformed := &ReceiptCheck{Valid: false, Reason: "the receipt's contents are malformed"}
 	folded, err := a.foldName("name", claims.Name)

@@ -20,7 +20,8 @@ import (
 // usable; get one from Load or Default.
 type Config struct {
 	Addr         string // listen address
-	BaseURL      string // public URL of the portal, used as the issuer of tokens and receipts
+	BaseURL      string // public URL of the portal; the issuer of tokens and receipts when a store is created with it
+	BaseURLGiven bool   // BaseURL was configured, not derived from Addr
 	DataDir      string // SQLite file, embedded index
 	DatabaseURL  string // postgres://... selects PostgreSQL; empty is SQLite in DataDir
 	RedisURL     string // redis://... selects Redis; empty is in-process
@@ -232,6 +233,7 @@ func (c *Config) finish() []error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("PORTAL_ADDR: want host:port, got %q", c.Addr))
 	}
+	c.BaseURLGiven = c.BaseURL != ""
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
 	}

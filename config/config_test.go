@@ -92,3 +92,26 @@ func TestRedactedHidesSecrets(t *testing.T) {
 		t.Fatalf("not redacted: %+v", r)
 	}
 }
+
+// TestBaseURLGiven tells a configured public URL from the one derived from
+// the listen address: only the first may become a new store's issuer.
+func TestBaseURLGiven(t *testing.T) {
+	if c := Default(); c.BaseURLGiven {
+		t.Fatalf("the derived %q counts as given", c.BaseURL)
+	}
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+	}{
+		{map[string]string{"PORTAL_BASE_URL": "https://portal.example.cn/"}, nil},
+		{nil, []string{"--base-url", "https://portal.example.cn"}},
+	} {
+		got, err := load(t, c.env, c.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.BaseURLGiven || got.BaseURL != "https://portal.example.cn" {
+			t.Fatalf("%v %v: %q given=%v", c.env, c.args, got.BaseURL, got.BaseURLGiven)
+		}
+	}
+}
