@@ -36,7 +36,9 @@ Usage:
                                                   add an administrator; password on standard input
   ethicsportal import credentials FILE.csv [--encoding auto|utf-8|gb18030] [flags]
                                                   import the credential register from CSV
-  ethicsportal audit verify [flags]               recompute the audit hash chain; exit 0 only if intact
+  ethicsportal audit verify [--checkpoint FILE] [flags]
+                                                  recompute the audit hash chain; exit 0 only if intact
+                                                  and still holding the checkpoint kept in FILE
 
 Roles: editor, registrar, reviewer, auditor, admin.
 Every command takes the configuration flags below; each also reads its

@@ -40,6 +40,9 @@ type App struct {
 
 	limits Limits
 
+	checkpointKeys *keys.Ring
+	auditOrigin    string // the audit log's checkpoint origin, derived from the issuer
+
 	consumers   []Consumer
 	wake        chan struct{} // nudges this instance's outbox worker
 	workerStats WorkerStats
@@ -127,6 +130,10 @@ func (a *App) init(ctx context.Context) error {
 	if a.receiptKeys, err = keys.Load(ctx, a.store, store.KeyPurposeReceipt, a.now); err != nil {
 		return err
 	}
+	if a.checkpointKeys, err = keys.Load(ctx, a.store, store.KeyPurposeCheckpoint, a.now); err != nil {
+		return err
+	}
+	a.auditOrigin = keys.Origin(a.issuer)
 	if a.idPepper, err = a.loadPepper(ctx); err != nil {
 		return err
 	}

@@ -58,11 +58,12 @@ func (s *Server) auditEvents(c *fiber.Ctx) error {
 }
 
 type auditVerifyJSON struct {
-	OK      bool   `json:"ok"`
-	Events  int64  `json:"events"`
-	Head    string `json:"head"`
-	BadSeq  int64  `json:"first_bad_seq,omitempty"`
-	Problem string `json:"problem,omitempty"`
+	OK         bool   `json:"ok"`
+	Events     int64  `json:"events"`
+	Head       string `json:"head"`
+	BadSeq     int64  `json:"first_bad_seq,omitempty"`
+	Problem    string `json:"problem,omitempty"`
+	Checkpoint string `json:"checkpoint,omitempty"` // signed checkpoint of events and head, when ok
 }
 
 func (s *Server) verifyAudit(c *fiber.Ctx) error {
@@ -70,5 +71,31 @@ func (s *Server) verifyAudit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(auditVerifyJSON{OK: rep.OK, Events: rep.Events, Head: rep.Head, BadSeq: rep.BadSeq, Problem: rep.Problem})
+	return c.JSON(auditVerifyJSON{OK: rep.OK, Events: rep.Events, Head: rep.Head, BadSeq: rep.BadSeq, Problem: rep.Problem,
+		Checkpoint: string(rep.Checkpoint)})
+}
+
+// auditCheckpoint serves the audit log's newest checkpoint, a signed note
+// in the C2SP checkpoint format. It changes with every event, so caches
+// must ask again.
+func (s *Server) auditCheckpoint(c *fiber.Ctx) error {
+	cp, err := s.app.AuditCheckpoint(c.UserContext())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+	return c.Send(cp)
+}
+
+// auditCheckpointKey serves the note verifier key of the checkpoints, with
+// no trailing newline, so that the body is the key exactly.
+func (s *Server) auditCheckpointKey(c *fiber.Ctx) error {
+	k, err := s.app.AuditCheckpointKey()
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+	return c.SendString(k)
 }

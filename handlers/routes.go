@@ -29,6 +29,8 @@ func (s *Server) routes() {
 	api.Get("/openapi.yaml", s.openapi)
 	api.Post("/verifications", noStore, verifyLimit, jsonBody, s.verify)
 	api.Post("/receipts/check", noStore, verifyLimit, jsonBody, s.checkReceipt)
+	api.Get("/audit/checkpoint", rateLimit("checkpoint", lim.Search), s.auditCheckpoint)
+	api.Get("/audit/checkpoint/key", s.auditCheckpointKey)
 
 	// Signing in and out.
 	api.Post("/auth/login", noStore, jsonBody, s.login)

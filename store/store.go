@@ -60,8 +60,8 @@ type Reader interface {
 	// TokenDenied reports whether the token id was put on the deny list.
 	TokenDenied(ctx context.Context, jti string) (bool, error)
 
-	// SigningKeys returns the keys for purpose (KeyPurposeToken or
-	// KeyPurposeReceipt) ordered by generation, oldest first; the last is
+	// SigningKeys returns the keys for purpose (a KeyPurpose* value)
+	// ordered by generation, oldest first; the last is
 	// the one to sign with. An empty slice is not an error.
 	SigningKeys(ctx context.Context, purpose string) ([]SigningKey, error)
 
@@ -232,6 +232,10 @@ const (
 	KeyPurposeToken   = "token"
 	KeyPurposeReceipt = "receipt"
 )
+
+// KeyPurposeCheckpoint is the purpose of the key that signs audit
+// checkpoints, and nothing else.
+const KeyPurposeCheckpoint = "checkpoint"
 
 // SigningKey is an Ed25519 key kept in the store so that every instance on
 // the same store signs and verifies with the same keys.
