@@ -101,7 +101,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.writer.Close()
 		return nil, wrap("open "+abs, err)
 	}
-	if err := migrate(ctx, db.writer, migrationFS); err != nil {
+	if err := migrate(ctx, db.writer, migrationFS, abs+"-migrate.lock"); err != nil {
 		db.writer.Close()
 		return nil, err
 	}
