@@ -235,7 +235,8 @@ func actionDetails(act *store.Action) map[string]any {
 	return map[string]any{"kind": act.Kind, "object": act.Object, "params": act.Params, "reason": act.Reason, "proposed_by": act.ProposedBy}
 }
 
-// checkText trims a free-text field and checks its length.
+// checkText trims a multi-line free-text field (a reason, a note) and checks
+// its characters and length.
 func checkText(field, s string, required bool) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -246,6 +247,9 @@ func checkText(field, s string, required bool) (string, error) {
 	}
 	if !utf8.ValidString(s) {
 		return "", store.FieldError(store.EInvalid, field, "%s is not valid UTF-8", field)
+	}
+	if err := checkChars(field, s, multiLine); err != nil {
+		return "", err
 	}
 	if n := utf8.RuneCountInString(s); n < minReason || n > maxReason {
 		return "", store.FieldError(store.EInvalid, field, "%s must be %d to %d characters", field, minReason, maxReason)
