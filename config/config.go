@@ -42,8 +42,11 @@ type Config struct {
 	BodyLimit    int           // bytes of a JSON request body
 	CSVBodyLimit int           // bytes of a CSV upload
 	TokenTTL     time.Duration // lifetime of an admin token
-	LogLevel     string        // debug, info, warn, error
-	LogFormat    string        // text or json
+	// RequestTimeout bounds the work done for one HTTP request: its
+	// context, and every store call made with it, ends after it.
+	RequestTimeout time.Duration
+	LogLevel       string // debug, info, warn, error
+	LogFormat      string // text or json
 }
 
 // Rate is a number of events per period, written N/s, N/m or N/h.
@@ -137,6 +140,14 @@ func settings() []setting {
 				return fmt.Errorf("want a duration from 1m to 12h, got %q", v)
 			}
 			c.TokenTTL = d
+			return nil
+		}},
+		{"PORTAL_REQUEST_TIMEOUT", "request-timeout", "20s", "longest time the work of one HTTP request may take", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Second || d > 10*time.Minute {
+				return fmt.Errorf("want a duration from 1s to 10m, got %q", v)
+			}
+			c.RequestTimeout = d
 			return nil
 		}},
 		{"PORTAL_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", func(c *Config, v string) error {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"strconv"
 
@@ -89,6 +90,11 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 			p.Status = fiber.StatusBadRequest
 		}
 		p.Detail = store.ErrorMessage(err)
+		if p.Code == store.EInternal && errors.Is(err, context.DeadlineExceeded) {
+			// The request's own deadline (withDeadline) ended the work.
+			p.Code, p.Status = store.EUnavailable, fiber.StatusServiceUnavailable
+			p.Detail = "the request did not finish in the time the server allows; try again"
+		}
 		var e *store.Error
 		if errors.As(err, &e) {
 			p.Field = e.Field
