@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -78,7 +79,7 @@ func (a *App) ProposeAction(ctx context.Context, p *Principal, in Proposal) (*st
 	if err != nil {
 		return nil, err
 	}
-	for name := range in.Params {
+	for _, name := range slices.Sorted(maps.Keys(in.Params)) { // sorted: the same unknown one is reported every time
 		if !slices.Contains(spec.required, name) && !slices.Contains(spec.optional, name) {
 			return nil, store.FieldError(store.EUnknownField, name, "%s takes no parameter %q; it takes %s", kind, name, strings.Join(append(slices.Clone(spec.required), spec.optional...), ", "))
 		}
