@@ -47,6 +47,7 @@ type Config struct {
 	RequestTimeout time.Duration
 	LogLevel       string // debug, info, warn, error
 	LogFormat      string // text or json
+	AccessLog      bool   // one log line per HTTP request
 }
 
 // Rate is a number of events per period, written N/s, N/m or N/h.
@@ -164,6 +165,7 @@ func settings() []setting {
 			}
 			return fmt.Errorf("want debug, info, warn or error, got %q", v)
 		}},
+		{"PORTAL_ACCESS_LOG", "access-log", "true", "log one line per HTTP request (request id, method, route, status, duration)", boolean(func(c *Config) *bool { return &c.AccessLog })},
 		{"PORTAL_LOG_FORMAT", "log-format", "text", "text or json", func(c *Config, v string) error {
 			if v != "text" && v != "json" {
 				return fmt.Errorf("want text or json, got %q", v)

@@ -10,7 +10,7 @@ func TestValidationReportsTheSameFieldEveryTime(t *testing.T) {
 	e.registerCredential(tm.registrar, nil)
 	cases := []struct {
 		name, method, path, token, want string
-		body                               any
+		body                            any
 	}{
 		{"ban parameters", "POST", "/api/v1/admin/actions", tm.admin, "name",
 			map[string]any{"kind": "impose_ban", "reason": "行业禁入决定", "name": 1, "id_number": 2, "certificate_no": 3, "scope": 4, "starts_on": 5}},

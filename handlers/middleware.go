@@ -22,6 +22,7 @@ const (
 	localRequestID  = "request_id"
 	localClientIP   = "client_ip"
 	localPrincipal  = "principal"
+	localObserved   = "observed" // set by observe, which logs and counts the request
 )
 
 // requestIDs accepts an incoming X-Request-ID when it is a sane token (so

@@ -128,6 +128,11 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/problem+json")
+	if c.Locals(localObserved) == nil {
+		// Refused by the server before any route or middleware ran (a
+		// body over the limit, headers too large): still one access line.
+		s.accessLog(c, methodLabel(c.Method()), "unmatched", 0)
+	}
 	return nil
 }
 

@@ -32,12 +32,15 @@ type Server struct {
 	fiber   *fiber.App
 	metrics *metrics
 	https   bool
+
+	accessLogOn bool // PORTAL_ACCESS_LOG
 }
 
 // New builds the server and its routes. It does not listen yet.
 func New(a *app.App, log *slog.Logger) *Server {
 	cfg := a.Config()
-	s := &Server{app: a, log: log, metrics: newMetrics(a), https: strings.HasPrefix(cfg.BaseURL, "https://")}
+	s := &Server{app: a, log: log, metrics: newMetrics(a), https: strings.HasPrefix(cfg.BaseURL, "https://"),
+		accessLogOn: cfg.AccessLog}
 	s.fiber = fiber.New(fiber.Config{
 		AppName: "ethicsportal",
 		// Every route takes JSON-sized bodies at most; the CSV import alone
