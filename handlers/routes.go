@@ -32,6 +32,7 @@ func (s *Server) routes() {
 	api := r.Group("/api/v1")
 	api.Get("/taxonomy", s.taxonomy)
 	api.Get("/openapi.yaml", s.openapi)
+	api.Get("/openapi.json", s.openapiJSON)
 	api.Post("/verifications", noStore, verifyLimit, jsonBody, s.verify)
 	api.Post("/receipts/check", noStore, verifyLimit, jsonBody, s.checkReceipt)
 

@@ -15,6 +15,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"ethicsportal/app"
+	"ethicsportal/docs"
 )
 
 // Limits of the HTTP server. The body limits come from configuration.
@@ -34,6 +35,9 @@ type Server struct {
 	https   bool
 
 	accessLogOn bool // PORTAL_ACCESS_LOG
+
+	openapiJSONDoc []byte // docs.OpenAPI as JSON, converted once
+	openapiErr     error  // why the conversion failed, if it did
 }
 
 // New builds the server and its routes. It does not listen yet.
@@ -60,6 +64,9 @@ func New(a *app.App, log *slog.Logger) *Server {
 	})
 	s.fiber.Server().HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 		return fasthttp.RequestConfig{MaxRequestBodySize: bodyLimitFor(h, cfg.BodyLimit, cfg.CSVBodyLimit)}
+	}
+	if s.openapiJSONDoc, s.openapiErr = docs.OpenAPIJSON(); s.openapiErr != nil {
+		log.Error("the OpenAPI document does not convert to JSON", "err", s.openapiErr)
 	}
 	s.routes()
 	return s
