@@ -13,7 +13,7 @@ const (
 )
 
 // checkChars is the one rule every text field of the admin API follows
-// (API.md, Conventions): no control characters (in multi-line texts line
+// (the API conventions): no control characters (in multi-line texts line
 // feed, carriage return and tab are allowed), no line or paragraph
 // separators on one line, and no Unicode bidirectional controls, which
 // can make a stored text display as something other than what it holds

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// API.md names GET /api/v1/openapi.json beside the YAML form.
+// The contract names GET /api/v1/openapi.json beside the YAML form.
 func TestOpenAPIJSON(t *testing.T) {
 	e := newEnv(t, nil)
 	r := e.do("GET", "/api/v1/openapi.json", nil)
