@@ -57,11 +57,6 @@ type fixture struct {
 }
 
 func (f *fixture) clock() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
-func (f *fixture) advance(d time.Duration) {
-	f.mu.Lock()
-	f.now = f.now.Add(d)
-	f.mu.Unlock()
-}
 
 func testConfig(t testing.TB, dir string) config.Config {
 	l := config.NewLoader(flag.NewFlagSet("t", flag.ContinueOnError), func(k string) (string, bool) {
