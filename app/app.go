@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"ethicsportal/config"
+	"ethicsportal/outbox"
 	"ethicsportal/ratelimit"
 	"ethicsportal/search"
 	"ethicsportal/store"
@@ -38,9 +39,9 @@ type App struct {
 
 	limits Limits
 
-	consumers   []Consumer
-	wake        chan struct{} // nudges this instance's outbox worker
-	workerStats WorkerStats
+	consumers    []outbox.Consumer
+	outboxTiming outbox.Timing
+	worker       *outbox.Worker
 }
 
 // Limits are the rate limiters the HTTP layer and the use cases consult.
@@ -63,7 +64,7 @@ func WithStore(s store.Store) Option { return func(a *App) { a.store = s } }
 // New opens the backends named by cfg and returns a ready App. Call Close
 // when done.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
-	a := &App{cfg: cfg, log: log, now: time.Now, wake: make(chan struct{}, 1)}
+	a := &App{cfg: cfg, log: log, now: time.Now}
 	for _, o := range opts {
 		o(a)
 	}
@@ -81,6 +82,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		a.store.Close()
 		return nil, err
 	}
+	a.worker = a.newWorker()
 	a.limits = Limits{
 		Verify: ratelimit.NewMemory(cfg.RateVerify.N, cfg.RateVerify.Period, a.now),
 		Search: ratelimit.NewMemory(cfg.RateSearch.N, cfg.RateSearch.Period, a.now),
