@@ -195,8 +195,12 @@ func applyCredentialStatus(ctx context.Context, a *App, tx store.Tx, act *store.
 func checkImposeBan(ctx context.Context, a *App, r store.Reader, p map[string]json.RawMessage) (any, string, error) {
 	var out banParams
 	var name, idNumber, certNo, startsOn, endsOn string
-	for field, dst := range map[string]*string{"name": &name, "id_number": &idNumber, "certificate_no": &certNo, "scope": &out.Scope, "starts_on": &startsOn} {
-		if _, err := param(p, field, dst); err != nil {
+	// In a fixed order, so that of several bad parameters the same one is reported every time.
+	for _, f := range [...]struct {
+		field string
+		dst   *string
+	}{{"name", &name}, {"id_number", &idNumber}, {"certificate_no", &certNo}, {"scope", &out.Scope}, {"starts_on", &startsOn}} {
+		if _, err := param(p, f.field, f.dst); err != nil {
 			return nil, "", err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -78,7 +79,7 @@ func (a *App) ProposeAction(ctx context.Context, p *Principal, in Proposal) (*st
 	if err != nil {
 		return nil, err
 	}
-	for name := range in.Params {
+	for _, name := range slices.Sorted(maps.Keys(in.Params)) { // sorted: the same unknown one is reported every time
 		if !slices.Contains(spec.required, name) && !slices.Contains(spec.optional, name) {
 			return nil, store.FieldError(store.EUnknownField, name, "%s takes no parameter %q; it takes %s", kind, name, strings.Join(append(slices.Clone(spec.required), spec.optional...), ", "))
 		}
@@ -235,7 +236,8 @@ func actionDetails(act *store.Action) map[string]any {
 	return map[string]any{"kind": act.Kind, "object": act.Object, "params": act.Params, "reason": act.Reason, "proposed_by": act.ProposedBy}
 }
 
-// checkText trims a free-text field and checks its length.
+// checkText trims a multi-line free-text field (a reason, a note) and checks
+// its characters and length.
 func checkText(field, s string, required bool) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -246,6 +248,9 @@ func checkText(field, s string, required bool) (string, error) {
 	}
 	if !utf8.ValidString(s) {
 		return "", store.FieldError(store.EInvalid, field, "%s is not valid UTF-8", field)
+	}
+	if err := checkChars(field, s, multiLine); err != nil {
+		return "", err
 	}
 	if n := utf8.RuneCountInString(s); n < minReason || n > maxReason {
 		return "", store.FieldError(store.EInvalid, field, "%s must be %d to %d characters", field, minReason, maxReason)

@@ -16,6 +16,7 @@ import (
 
 	"ethicsportal/config"
 	"ethicsportal/keys"
+	"ethicsportal/outbox"
 	"ethicsportal/ratelimit"
 	"ethicsportal/search"
 	"ethicsportal/store"
@@ -43,9 +44,9 @@ type App struct {
 	checkpointKeys *keys.Ring
 	auditOrigin    string // the audit log's checkpoint origin, derived from the issuer
 
-	consumers   []Consumer
-	wake        chan struct{} // nudges this instance's outbox worker
-	workerStats WorkerStats
+	consumers    []outbox.Consumer
+	outboxTiming outbox.Timing
+	worker       *outbox.Worker
 }
 
 // Limits are the rate limiters the HTTP layer and the use cases consult.
@@ -68,7 +69,7 @@ func WithStore(s store.Store) Option { return func(a *App) { a.store = s } }
 // New opens the backends named by cfg and returns a ready App. Call Close
 // when done.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
-	a := &App{cfg: cfg, log: log, now: time.Now, wake: make(chan struct{}, 1)}
+	a := &App{cfg: cfg, log: log, now: time.Now}
 	for _, o := range opts {
 		o(a)
 	}
@@ -86,6 +87,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		a.store.Close()
 		return nil, err
 	}
+	a.worker = a.newWorker()
 	a.limits = Limits{
 		Verify: ratelimit.NewMemory(cfg.RateVerify.N, cfg.RateVerify.Period, a.now),
 		Search: ratelimit.NewMemory(cfg.RateSearch.N, cfg.RateSearch.Period, a.now),

@@ -52,9 +52,12 @@ func (a *App) validate(in CredentialInput) (*validCredential, error) {
 		return nil, store.FieldError(store.EInvalid, "kind", "unknown kind %q; kinds are %s", kind, strings.Join(store.CredentialKindIDs(), ", "))
 	}
 	subject, issuer := strings.TrimSpace(in.Subject), strings.TrimSpace(in.Issuer)
-	for field, v := range map[string]string{"subject": subject, "issuer": issuer} {
-		if !utf8.ValidString(v) || utf8.RuneCountInString(v) > maxTextField {
-			return nil, store.FieldError(store.EInvalid, field, "%s must be valid text of at most %d characters", field, maxTextField)
+	for _, f := range [...]struct{ field, v string }{{"subject", subject}, {"issuer", issuer}} { // in a fixed order: the first problem is always the same one
+		if !utf8.ValidString(f.v) || utf8.RuneCountInString(f.v) > maxTextField {
+			return nil, store.FieldError(store.EInvalid, f.field, "%s must be valid text of at most %d characters", f.field, maxTextField)
+		}
+		if err := checkChars(f.field, f.v, singleLine); err != nil {
+			return nil, err
 		}
 	}
 	issued, err := requiredDate("issued_on", in.IssuedOn)

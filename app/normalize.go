@@ -66,6 +66,9 @@ func (a *App) foldName(field, name string) (string, error) {
 	if !utf8.ValidString(name) {
 		return "", store.FieldError(store.EInvalid, field, "the name is not valid UTF-8")
 	}
+	if err := checkChars(field, name, singleLine); err != nil {
+		return "", err
+	}
 	folded := a.folder.Fold(name)
 	if folded == "" {
 		return "", store.FieldError(store.EMissing, field, "a name is required")

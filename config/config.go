@@ -43,8 +43,12 @@ type Config struct {
 	BodyLimit    int           // bytes of a JSON request body
 	CSVBodyLimit int           // bytes of a CSV upload
 	TokenTTL     time.Duration // lifetime of an admin token
-	LogLevel     string        // debug, info, warn, error
-	LogFormat    string        // text or json
+	// RequestTimeout bounds the work done for one HTTP request: its
+	// context, and every store call made with it, ends after it.
+	RequestTimeout time.Duration
+	LogLevel       string // debug, info, warn, error
+	LogFormat      string // text or json
+	AccessLog      bool   // one log line per HTTP request
 }
 
 // Rate is a number of events per period, written N/s, N/m or N/h.
@@ -110,7 +114,13 @@ func settings() []setting {
 		}
 	}
 	return []setting{
-		{"PORTAL_ADDR", "addr", "127.0.0.1:8080", "listen address", str(func(c *Config) *string { return &c.Addr })},
+		{"PORTAL_ADDR", "addr", "127.0.0.1:8080", "listen address", func(c *Config, v string) error {
+			if err := checkHostPort(v); err != nil {
+				return err
+			}
+			c.Addr = v
+			return nil
+		}},
 		{"PORTAL_BASE_URL", "base-url", "", "public URL of the portal (default http://ADDR)", str(func(c *Config) *string { return &c.BaseURL })},
 		{"PORTAL_DATA_DIR", "data-dir", "./data", "SQLite file, embedded index", str(func(c *Config) *string { return &c.DataDir })},
 		{"PORTAL_DATABASE_URL", "database-url", "", "postgres://... selects PostgreSQL", str(func(c *Config) *string { return &c.DatabaseURL })},
@@ -140,6 +150,14 @@ func settings() []setting {
 			c.TokenTTL = d
 			return nil
 		}},
+		{"PORTAL_REQUEST_TIMEOUT", "request-timeout", "20s", "longest time the work of one HTTP request may take", func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Second || d > 10*time.Minute {
+				return fmt.Errorf("want a duration from 1s to 10m, got %q", v)
+			}
+			c.RequestTimeout = d
+			return nil
+		}},
 		{"PORTAL_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", func(c *Config, v string) error {
 			switch v {
 			case "debug", "info", "warn", "error":
@@ -148,6 +166,7 @@ func settings() []setting {
 			}
 			return fmt.Errorf("want debug, info, warn or error, got %q", v)
 		}},
+		{"PORTAL_ACCESS_LOG", "access-log", "true", "log one line per HTTP request (request id, method, route, status, duration)", boolean(func(c *Config) *bool { return &c.AccessLog })},
 		{"PORTAL_LOG_FORMAT", "log-format", "text", "text or json", func(c *Config, v string) error {
 			if v != "text" && v != "json" {
 				return fmt.Errorf("want text or json, got %q", v)
@@ -230,15 +249,17 @@ func Default() Config {
 // finish derives dependent values and checks the ones that depend on others.
 func (c *Config) finish() []error {
 	var errs []error
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		errs = append(errs, fmt.Errorf("PORTAL_ADDR: want host:port, got %q", c.Addr))
-	}
 	c.BaseURLGiven = c.BaseURL != ""
-	if c.BaseURL == "" {
+	// An invalid address was reported when it was read, and left Addr
+	// empty: a base URL derived from it is not blamed on PORTAL_BASE_URL.
+	if c.BaseURL == "" && c.Addr != "" {
 		c.BaseURL = "http://" + c.Addr
 	}
-	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("PORTAL_BASE_URL: want an http:// or https:// URL, got %q", c.BaseURL))
+	if c.BaseURL != "" {
+		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.Port() != "" && checkPort(u.Port()) != nil {
+			errs = append(errs, fmt.Errorf("PORTAL_BASE_URL: want an http:// or https:// URL, got %q", c.BaseURL))
+		}
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
@@ -270,6 +291,58 @@ func (c *Config) finish() []error {
 		errs = append(errs, errors.New("PORTAL_CSV_BODY_LIMIT: want at least PORTAL_BODY_LIMIT"))
 	}
 	return errs
+}
+
+// checkHostPort accepts a listen address: host:port where host is empty
+// (every interface), an IP address ([...] for IPv6) or a host name, and port
+// a number from 1 to 65535.
+func checkHostPort(v string) error {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return fmt.Errorf("want host:port such as 127.0.0.1:8080, got %q", v)
+	}
+	if err := checkPort(port); err != nil {
+		return fmt.Errorf("%w, in %q", err, v)
+	}
+	if host == "" {
+		return nil
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return nil
+	}
+	if !validHostName(host) {
+		return fmt.Errorf("want an IP address or a host name before the port, got %q", v)
+	}
+	return nil
+}
+
+// checkPort accepts a decimal port from 1 to 65535.
+func checkPort(p string) error {
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 1 || n > 65535 || strings.TrimLeft(p, "0123456789") != "" {
+		return fmt.Errorf("want a port from 1 to 65535, got %q", p)
+	}
+	return nil
+}
+
+// validHostName accepts DNS names: dot-separated labels of letters, digits
+// and inner hyphens, at most 253 characters.
+func validHostName(h string) bool {
+	if len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			ch := label[i]
+			if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func parsePrefixes(v string) ([]netip.Prefix, error) {

@@ -115,3 +115,43 @@ func TestBaseURLGiven(t *testing.T) {
 		}
 	}
 }
+
+func TestListenAddress(t *testing.T) {
+	for _, good := range []string{"127.0.0.1:8080", ":8080", "[::1]:8080", "localhost:80", "0.0.0.0:65535", "portal.internal:1"} {
+		c, err := load(t, map[string]string{"PORTAL_ADDR": good})
+		if err != nil || c.Addr != good || c.BaseURL != "http://"+good {
+			t.Errorf("PORTAL_ADDR=%s: %+v %v", good, c, err)
+		}
+	}
+	for _, bad := range []string{"127.0.0.1:99999", ":8080x", ":0", ":65536", "127.0.0.1:+80", "nowhere", "bad_host:80", "[::1]:8080x", "-x:80"} {
+		_, err := load(t, map[string]string{"PORTAL_ADDR": bad})
+		if err == nil {
+			t.Errorf("PORTAL_ADDR=%s accepted", bad)
+			continue
+		}
+		if !strings.Contains(err.Error(), "PORTAL_ADDR") || strings.Contains(err.Error(), "PORTAL_BASE_URL") {
+			t.Errorf("PORTAL_ADDR=%s: error names the wrong variable: %v", bad, err)
+		}
+		if _, err := load(t, nil, "--addr", bad); err == nil || !strings.Contains(err.Error(), "--addr") {
+			t.Errorf("--addr %s: %v", bad, err)
+		}
+	}
+	if _, err := load(t, map[string]string{"PORTAL_BASE_URL": "http://portal.example:99999"}); err == nil || !strings.Contains(err.Error(), "PORTAL_BASE_URL") {
+		t.Errorf("a base URL with port 99999: %v", err)
+	}
+}
+
+func TestRequestTimeout(t *testing.T) {
+	if c := Default(); c.RequestTimeout != 20*time.Second {
+		t.Fatalf("default request timeout %v", c.RequestTimeout)
+	}
+	c, err := load(t, map[string]string{"PORTAL_REQUEST_TIMEOUT": "45s"})
+	if err != nil || c.RequestTimeout != 45*time.Second {
+		t.Fatalf("45s: %v %v", c.RequestTimeout, err)
+	}
+	for _, bad := range []string{"0s", "500ms", "11m", "soon"} {
+		if _, err := load(t, map[string]string{"PORTAL_REQUEST_TIMEOUT": bad}); err == nil || !strings.Contains(err.Error(), "PORTAL_REQUEST_TIMEOUT") {
+			t.Errorf("PORTAL_REQUEST_TIMEOUT=%s: %v", bad, err)
+		}
+	}
+}

@@ -48,12 +48,16 @@ func (s *Server) proposeAction(c *fiber.Ctx) error {
 		return store.Errorf(store.EInvalidJSON, "the request body must be a JSON object")
 	}
 	var in app.Proposal
-	for field, dst := range map[string]*string{"kind": &in.Kind, "reason": &in.Reason} {
-		if raw, ok := body[field]; ok {
-			if err := json.Unmarshal(raw, dst); err != nil {
-				return store.FieldError(store.EInvalid, field, "%s must be a string", field)
+	// In a fixed order, so that of two bad fields the same one is reported every time.
+	for _, f := range [...]struct {
+		field string
+		dst   *string
+	}{{"kind", &in.Kind}, {"reason", &in.Reason}} {
+		if raw, ok := body[f.field]; ok {
+			if err := json.Unmarshal(raw, f.dst); err != nil {
+				return store.FieldError(store.EInvalid, f.field, "%s must be a string", f.field)
 			}
-			delete(body, field)
+			delete(body, f.field)
 		}
 	}
 	in.Params = body
@@ -144,16 +148,19 @@ func actionID(c *fiber.Ctx) (int64, error) {
 // Out-of-range values are refused, not clamped.
 func parsePage(c *fiber.Ctx) (app.Page, error) {
 	p := app.Page{Number: 1, PerPage: 20}
-	for field, dst := range map[string]*int{"page": &p.Number, "per_page": &p.PerPage} {
-		v := c.Query(field)
+	for _, f := range [...]struct { // in a fixed order: the same bad one is reported every time
+		field string
+		dst   *int
+	}{{"page", &p.Number}, {"per_page", &p.PerPage}} {
+		v := c.Query(f.field)
 		if v == "" {
 			continue
 		}
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return p, store.FieldError(store.EInvalid, field, "%s must be a whole number", field)
+			return p, store.FieldError(store.EInvalid, f.field, "%s must be a whole number", f.field)
 		}
-		*dst = n
+		*f.dst = n
 	}
 	if p.Number < 1 || p.Number > 1_000_000 {
 		return p, store.FieldError(store.EInvalid, "page", "page starts at 1")

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net/netip"
@@ -21,6 +22,7 @@ const (
 	localRequestID  = "request_id"
 	localClientIP   = "client_ip"
 	localPrincipal  = "principal"
+	localObserved   = "observed" // set by observe, which logs and counts the request
 )
 
 // requestIDs accepts an incoming X-Request-ID when it is a sane token (so
@@ -67,6 +69,19 @@ func validRequestID(id string) bool {
 func requestID(c *fiber.Ctx) string {
 	id, _ := c.Locals(localRequestID).(string)
 	return id
+}
+
+// withDeadline gives the request a context that ends after d. Handlers
+// pass c.UserContext() to the app, so every store call made for the
+// request ends with it: a stuck query cannot hold a connection, or a
+// transaction's locks, for longer than the client waits.
+func withDeadline(d time.Duration) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), d)
+		defer cancel()
+		c.SetUserContext(ctx)
+		return c.Next()
+	}
 }
 
 // contentSecurityPolicy allows no inline script or style and no framing.

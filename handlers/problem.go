@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"strconv"
 
@@ -78,19 +79,30 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	case errors.As(err, &fe):
 		p.Status = fe.Code
 		p.Code = codeOfStatus[fe.Code]
-		if p.Code == "" {
+		switch {
+		case p.Code != "":
+		case fe.Code >= 500:
+			p.Code = store.EInternal
+		default:
 			p.Code = codeBadRequest
 		}
 		p.Detail = fiberDetail(fe)
 	default:
 		p.Code = store.ErrorCode(err)
 		p.Status = statusOf[p.Code]
-		if p.Status == 0 {
-			p.Status = fiber.StatusBadRequest
-		}
 		p.Detail = store.ErrorMessage(err)
+		if p.Status == 0 {
+			// A code this table does not know is our mistake, not the
+			// client's: a generic 500, logged below with the cause.
+			p.Code, p.Status = store.EInternal, fiber.StatusInternalServerError
+		}
+		if p.Code == store.EInternal && errors.Is(err, context.DeadlineExceeded) {
+			// The request's own deadline (withDeadline) ended the work.
+			p.Code, p.Status = store.EUnavailable, fiber.StatusServiceUnavailable
+			p.Detail = "the request did not finish in the time the server allows; try again"
+		}
 		var e *store.Error
-		if errors.As(err, &e) {
+		if errors.As(err, &e) && p.Status < 500 {
 			p.Field = e.Field
 		}
 	}
@@ -116,6 +128,11 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/problem+json")
+	if c.Locals(localObserved) == nil {
+		// Refused by the server before any route or middleware ran (a
+		// body over the limit, headers too large): still one access line.
+		s.accessLog(c, methodLabel(c.Method()), "unmatched", 0)
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -22,6 +23,15 @@ func (s *Server) taxonomy(c *fiber.Ctx) error {
 func (s *Server) openapi(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "application/yaml")
 	return c.Send(docs.OpenAPI)
+}
+
+// openapiJSON serves the OpenAPI document as JSON, converted at start.
+func (s *Server) openapiJSON(c *fiber.Ctx) error {
+	if s.openapiErr != nil {
+		return fmt.Errorf("handlers: openapi.json: %w", s.openapiErr)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(s.openapiJSONDoc)
 }
 
 func (s *Server) healthz(c *fiber.Ctx) error {

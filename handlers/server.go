@@ -5,14 +5,17 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"ethicsportal/app"
+	"ethicsportal/docs"
 )
 
 // Limits of the HTTP server. The body limits come from configuration.
@@ -30,26 +33,70 @@ type Server struct {
 	fiber   *fiber.App
 	metrics *metrics
 	https   bool
+
+	accessLogOn bool // PORTAL_ACCESS_LOG
+
+	openapiJSONDoc []byte // docs.OpenAPI as JSON, converted once
+	openapiErr     error  // why the conversion failed, if it did
 }
 
 // New builds the server and its routes. It does not listen yet.
 func New(a *app.App, log *slog.Logger) *Server {
 	cfg := a.Config()
-	s := &Server{app: a, log: log, metrics: newMetrics(a), https: strings.HasPrefix(cfg.BaseURL, "https://")}
+	s := &Server{app: a, log: log, metrics: newMetrics(a), https: strings.HasPrefix(cfg.BaseURL, "https://"),
+		accessLogOn: cfg.AccessLog}
 	s.fiber = fiber.New(fiber.Config{
-		AppName:               "ethicsportal",
-		BodyLimit:             cfg.CSVBodyLimit, // the largest any route takes; JSON routes check their own
-		ReadTimeout:           ReadTimeout,
-		WriteTimeout:          WriteTimeout,
-		IdleTimeout:           IdleTimeout,
-		ReadBufferSize:        MaxHeaderBytes,
-		ErrorHandler:          s.errorHandler,
-		DisableStartupMessage: true,
-		CaseSensitive:         true,
-		StrictRouting:         false,
+		AppName: "ethicsportal",
+		// Every route takes JSON-sized bodies at most; the CSV import alone
+		// is given more, from its request line (bodyLimitFor), so that no
+		// other route, known or not, reads more than a JSON body before
+		// routing and authentication.
+		BodyLimit:                    cfg.BodyLimit,
+		DisablePreParseMultipartForm: true, // no route takes multipart; never parse one to temp files
+		ReadTimeout:                  ReadTimeout,
+		WriteTimeout:                 WriteTimeout,
+		IdleTimeout:                  IdleTimeout,
+		ReadBufferSize:               MaxHeaderBytes,
+		ErrorHandler:                 s.errorHandler,
+		DisableStartupMessage:        true,
+		CaseSensitive:                true,
+		StrictRouting:                false,
 	})
+	s.fiber.Server().HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+		return fasthttp.RequestConfig{MaxRequestBodySize: bodyLimitFor(h, cfg.BodyLimit, cfg.CSVBodyLimit)}
+	}
+	if s.openapiJSONDoc, s.openapiErr = docs.OpenAPIJSON(); s.openapiErr != nil {
+		log.Error("the OpenAPI document does not convert to JSON", "err", s.openapiErr)
+	}
 	s.routes()
 	return s
+}
+
+// bodyLimitFor is the most body bytes the server reads for a request,
+// decided from its headers before any of the body is read: csvLimit for a
+// POST to the import route carrying a bearer token, jsonLimit otherwise.
+// The route checks the token itself; requiring one here keeps anonymous
+// clients to the small limit. A path this does not recognise (another
+// spelling of the route) gets the small limit: it errs towards refusing.
+func bodyLimitFor(h *fasthttp.RequestHeader, jsonLimit, csvLimit int) int {
+	if string(h.Method()) != fiber.MethodPost || !bytes.HasPrefix(h.Peek(fiber.HeaderAuthorization), []byte("Bearer ")) {
+		return jsonLimit
+	}
+	uri := h.RequestURI()
+	if i := bytes.IndexByte(uri, '?'); i >= 0 {
+		uri = uri[:i]
+	}
+	if i := bytes.Index(uri, []byte("://")); i >= 0 { // absolute form: http://host/path
+		rest := uri[i+3:]
+		if j := bytes.IndexByte(rest, '/'); j >= 0 {
+			uri = rest[j:]
+		}
+	}
+	uri = bytes.TrimSuffix(uri, []byte("/")) // routing is not strict about one trailing slash
+	if string(uri) == importPath {
+		return csvLimit
+	}
+	return jsonLimit
 }
 
 // Listen serves on addr until Shutdown.

@@ -61,10 +61,6 @@ func Open(ctx context.Context, url string) (*DB, error) {
 }
 
 func openConfig(ctx context.Context, cfg *pgxpool.Config, migrations migrationSource) (*DB, error) {
-	ms, err := loadMigrations(migrations)
-	if err != nil {
-		return nil, err
-	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
@@ -75,7 +71,7 @@ func openConfig(ctx context.Context, cfg *pgxpool.Config, migrations migrationSo
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	if err := migrate(ctx, pool, ms); err != nil {
+	if err := migrate(ctx, pool, migrations); err != nil {
 		pool.Close()
 		return nil, err
 	}

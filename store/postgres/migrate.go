@@ -2,156 +2,135 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
-	"slices"
-	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
 )
 
-// The schema is the migrations in order; a released migration is never
-// edited, only followed by a new one.
+// The schema is the migrations in order, goose SQL files named
+// NNN_name.sql; a released migration is never edited, only followed by a
+// new one. The numbers are the same as SQLite's for the same change, so a
+// gap on one side is a step only the other needs.
 //
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migrationSource holds migrations/NNN_name.sql files. Tests substitute
-// their own.
+// migrationSource holds a migrations/ folder of goose SQL files. Tests
+// substitute their own.
 type migrationSource = fs.FS
 
-type migration struct {
-	version int
-	name    string // the part of the file name after NNN_
-	sql     string
-}
+// versionTable is where goose records the applied steps, in the first
+// schema of the search_path like every other table.
+const versionTable = "goose_db_version"
 
-func (m migration) String() string { return fmt.Sprintf("%03d_%s", m.version, m.name) }
+// lockSQL takes a session advisory lock for the schema being migrated, so
+// instances starting at once on one database apply each step once, while
+// tests in schemas of their own do not wait for each other.
+const (
+	lockSQL   = `SELECT pg_advisory_lock(hashtextextended('ethicsportal.migrate:' || coalesce(current_schema(), ''), 0))`
+	unlockSQL = `SELECT pg_advisory_unlock(hashtextextended('ethicsportal.migrate:' || coalesce(current_schema(), ''), 0))`
+)
 
-var migrationName = regexp.MustCompile(`^([0-9]{3,})_([a-z0-9_]+)\.sql$`)
-
-// loadMigrations reads and orders the migrations, refusing a file whose name
-// does not fit the pattern (it would otherwise be silently skipped) and two
-// files with one version.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	files, err := fs.Glob(fsys, "migrations/*")
+// migrate applies the steps in fsys that the database has not recorded
+// yet, in order, each in its own transaction with its version row, so a
+// failed step leaves the ones before it in place and is named in the error.
+// The whole run holds the advisory lock on a connection of its own;
+// goose's steps run on the pool's other connections.
+func migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS) error {
+	sub, err := fs.Sub(fsys, "migrations")
 	if err != nil {
-		return nil, fmt.Errorf("postgres: migrations: %w", err)
+		return fmt.Errorf("postgres: migrations: %w", err)
 	}
-	var ms []migration
-	for _, f := range files {
-		sub := migrationName.FindStringSubmatch(path.Base(f))
-		if sub == nil {
-			return nil, fmt.Errorf("postgres: migration file %s is not named NNN_name.sql", f)
-		}
-		v, err := strconv.Atoi(sub[1])
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("postgres: migration file %s has a bad version", f)
-		}
-		b, err := fs.ReadFile(fsys, f)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: migration %s: %w", f, err)
-		}
-		ms = append(ms, migration{version: v, name: sub[2], sql: string(b)})
+	if pool.Config().MaxConns < 2 {
+		return errors.New("postgres: migrations need a pool of at least 2 connections (pool_max_conns)")
 	}
-	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("postgres: migrations %s and %s share a version", ms[i-1], ms[i])
-		}
-	}
-	return ms, nil
-}
-
-// lockSQL serialises migrations among all instances starting on the same
-// schema. The key is derived from the schema so that stores in other
-// schemas of the database (parallel tests) do not wait for each other. A
-// transaction-level lock is released by the commit or rollback itself,
-// so a crashed instance can never leave it held.
-const lockSQL = `SELECT pg_advisory_xact_lock(hashtextextended('ethicsportal.migrate:' || coalesce(current_schema(), ''), 0))`
-
-const bootstrapSQL = `CREATE TABLE IF NOT EXISTS schema_migrations (
-	version    integer PRIMARY KEY,
-	name       text NOT NULL,
-	applied_at timestamptz NOT NULL DEFAULT now()
-)`
-
-// migrate applies, in order and each in its own transaction, the
-// migrations not yet recorded in schema_migrations.
-func migrate(ctx context.Context, pool *pgxpool.Pool, ms []migration) error {
-	var applied map[int]string
-	// Under the lock, because two concurrent CREATE TABLE IF NOT EXISTS can
-	// still collide on the catalog's unique index.
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, lockSQL); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, bootstrapSQL); err != nil {
-			return err
-		}
-		var err error
-		applied, err = appliedMigrations(ctx, tx)
-		return err
-	})
+	conn, err := pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: schema_migrations: %w", err)
+		return fmt.Errorf("postgres: migrations: %w", err)
 	}
-	for _, m := range ms {
-		if name, ok := applied[m.version]; ok {
-			if name != m.name {
-				return fmt.Errorf("postgres: migration %s: the database recorded version %d as %q", m, m.version, name)
-			}
-			continue
-		}
-		if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return applyOnce(ctx, tx, m) }); err != nil {
-			return fmt.Errorf("postgres: migration %s: %w", m, err)
-		}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, lockSQL); err != nil {
+		return fmt.Errorf("postgres: migrations: lock: %w", err)
+	}
+	defer func() {
+		// A failed unlock (the connection broke) leaves nothing held: a
+		// session lock ends with its session, and a broken connection is
+		// not returned to the pool.
+		_, _ = conn.Exec(context.WithoutCancel(ctx), unlockSQL)
+	}()
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	if err := adoptLegacyVersions(ctx, conn.Conn(), db); err != nil {
+		return fmt.Errorf("postgres: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub,
+		goose.WithDisableGlobalRegistry(true), goose.WithTableName(versionTable))
+	if err != nil {
+		return fmt.Errorf("postgres: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("postgres: %w", namedStep(err))
 	}
 	return nil
 }
 
-func appliedMigrations(ctx context.Context, tx pgx.Tx) (map[int]string, error) {
-	rows, err := tx.Query(ctx, `SELECT version, name FROM schema_migrations`)
-	if err != nil {
-		return nil, err
+// namedStep names the file of the step that failed, which goose's own
+// error gives only by number.
+func namedStep(err error) error {
+	var pe *goose.PartialError
+	if errors.As(err, &pe) && pe.Failed != nil && pe.Failed.Source != nil {
+		return fmt.Errorf("migration %s: %w", strings.TrimSuffix(path.Base(pe.Failed.Source.Path), ".sql"), pe.Err)
 	}
-	applied := map[int]string{}
-	var v int
-	var name string
-	_, err = pgx.ForEachRow(rows, []any{&v, &name}, func() error {
-		applied[v] = name
-		return nil
-	})
-	return applied, err
+	return fmt.Errorf("migrations: %w", err)
 }
 
-// applyOnce applies m unless another instance did so since the list of
-// applied migrations was read; the check is repeated under the lock.
-func applyOnce(ctx context.Context, tx pgx.Tx, m migration) error {
-	if _, err := tx.Exec(ctx, lockSQL); err != nil {
-		return err
+// adoptLegacyVersions carries a database set up before the migrations moved
+// to goose over to goose's version table: the versions the earlier runner
+// recorded in schema_migrations are recorded as applied, so goose does not
+// run them again. A new or already adopted database is left alone.
+func adoptLegacyVersions(ctx context.Context, conn *pgx.Conn, db *sql.DB) error {
+	var legacy, current bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL,
+		to_regclass($1) IS NOT NULL`, versionTable).Scan(&legacy, &current); err != nil {
+		return fmt.Errorf("legacy versions: %w", err)
 	}
-	var name string
-	err := tx.QueryRow(ctx, `SELECT name FROM schema_migrations WHERE version = $1`, m.version).Scan(&name)
-	switch {
-	case err == nil:
-		if name != m.name {
-			return fmt.Errorf("the database recorded version %d as %q", m.version, name)
-		}
+	if !legacy || current {
 		return nil
-	case !errors.Is(err, pgx.ErrNoRows):
+	}
+	rows, err := conn.Query(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		return fmt.Errorf("legacy versions: %w", err)
+	}
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("legacy versions: %w", err)
+	}
+	gs, err := database.NewStore(database.DialectPostgres, versionTable)
+	if err != nil {
 		return err
 	}
-	// Without arguments pgx uses the simple protocol, which allows the
-	// several statements of a migration file in one Exec.
-	if _, err := tx.Exec(ctx, m.sql); err != nil {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name)
-	return err
+	defer tx.Rollback()
+	if err := gs.CreateVersionTable(ctx, tx); err != nil {
+		return fmt.Errorf("legacy versions: %w", err)
+	}
+	for _, v := range append([]int64{0}, versions...) {
+		if err := gs.Insert(ctx, tx, database.InsertRequest{Version: v}); err != nil {
+			return fmt.Errorf("legacy versions: %w", err)
+		}
+	}
+	return tx.Commit()
 }

@@ -14,7 +14,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -73,6 +75,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
+	if err := ownerOnly(abs); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
 	db := &DB{}
 	db.reader = reader{src: poolStmts{db}}
 
@@ -101,7 +106,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.writer.Close()
 		return nil, wrap("open "+abs, err)
 	}
-	if err := migrate(ctx, db.writer, migrationFS); err != nil {
+	if err := migrate(ctx, db.writer, migrationFS, abs+"-migrate.lock"); err != nil {
 		db.writer.Close()
 		return nil, err
 	}
@@ -248,3 +253,32 @@ func (t *txn) stmt(ctx context.Context, id stmtID) *sql.Stmt {
 // the same (I/O, a full disk), the error goes back to the caller, whose
 // Update then rolls the whole transaction back.
 func (t *txn) checked(fn func() error) error { return fn() }
+
+// ownerOnly creates the database file readable and writable by its owner
+// alone, or narrows an existing one and its -wal and -shm files to that: the
+// file holds signing keys and the ID-number pepper. SQLite gives the -wal
+// and -shm files it creates later the database file's permissions.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("stat %s: %w", p, err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("narrow the permissions of %s: %w", p, err)
+			}
+		}
+	}
+	return nil
+}

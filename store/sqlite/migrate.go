@@ -4,115 +4,139 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
-	"regexp"
-	"slices"
-	"strconv"
-	"time"
+	"strings"
+	"syscall"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/database"
 )
 
-// migrationFS holds the schema, one file per step, named NNN_name.sql. A
-// step once released is never edited: a change is a new file.
+// migrationFS holds the schema, one goose file per step, named
+// NNN_name.sql. A step once released is never edited: a change is a new
+// file. The numbers are the same as PostgreSQL's for the same change, so a
+// gap on one side is a step only the other needs.
 //
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-type migration struct {
-	version int
-	name    string // the file name without .sql, as it is recorded
-	sql     string
-}
+// versionTable is where goose records the applied steps.
+const versionTable = "goose_db_version"
 
-var migrationName = regexp.MustCompile(`^([0-9]{3,})_([a-z0-9_]+)\.sql$`)
-
-// loadMigrations reads migrations/*.sql from fsys in version order. A file
-// in the directory whose name does not fit, or two files with one version,
-// is an error rather than skipped: a step silently left out would leave the
-// schema wrong with nobody told.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	entries, err := fs.ReadDir(fsys, "migrations")
+// migrate applies the steps in fsys (a migrations/ folder of goose SQL
+// files) that db has not recorded yet, in order, each in its own
+// transaction together with its version row: a step is applied whole or
+// not at all, and a failed step leaves the ones before it in place and is
+// named in the error.
+//
+// lockPath names a file that is locked (flock) for the whole run, so two
+// processes opening a new database at once apply each step once; goose has
+// no locker of its own for SQLite, and the writer's single connection
+// cannot hold a lock across goose's own transactions.
+func migrate(ctx context.Context, db *sql.DB, fsys fs.FS, lockPath string) error {
+	sub, err := fs.Sub(fsys, "migrations")
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: migrations: %w", err)
+		return fmt.Errorf("sqlite: migrations: %w", err)
 	}
-	var ms []migration
-	for _, e := range entries {
-		m := migrationName.FindStringSubmatch(e.Name())
-		if m == nil || e.IsDir() {
-			return nil, fmt.Errorf("sqlite: migrations: %q is not named NNN_name.sql", e.Name())
-		}
-		v, err := strconv.Atoi(m[1])
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: migrations: %q: %w", e.Name(), err)
-		}
-		body, err := fs.ReadFile(fsys, path.Join("migrations", e.Name()))
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: migrations: %w", err)
-		}
-		ms = append(ms, migration{version: v, name: e.Name()[:len(e.Name())-len(".sql")], sql: string(body)})
-	}
-	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("sqlite: migrations %s and %s share a version", ms[i-1].name, ms[i].name)
-		}
-	}
-	return ms, nil
-}
-
-// migrate applies the migrations in fsys that db has not recorded yet, in
-// order, each in its own transaction together with its schema_migrations
-// row: a step is applied whole or not at all, and a failed step leaves the
-// ones before it in place. db is the writer, whose transactions begin
-// IMMEDIATE, so two processes opening the file at once apply each step once.
-func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) error {
-	ms, err := loadMigrations(fsys)
+	unlock, err := lockFile(lockPath)
 	if err != nil {
-		return err
+		return fmt.Errorf("sqlite: migrations: %w", err)
 	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		name       TEXT NOT NULL,
-		applied_at INTEGER NOT NULL -- microseconds since the epoch, UTC
-	) STRICT`); err != nil {
-		return wrap("create schema_migrations", err)
+	defer unlock()
+	if err := adoptLegacyVersions(ctx, db); err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
 	}
-	for _, m := range ms {
-		if err := applyMigration(ctx, db, m); err != nil {
-			return wrap("migration "+m.name, err)
-		}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub,
+		goose.WithDisableGlobalRegistry(true), goose.WithTableName(versionTable))
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("sqlite: %w", namedStep(err))
 	}
 	return nil
 }
 
-func applyMigration(ctx context.Context, db *sql.DB, m migration) (err error) {
+// namedStep names the file of the step that failed, which goose's own
+// error gives only by number.
+func namedStep(err error) error {
+	var pe *goose.PartialError
+	if errors.As(err, &pe) && pe.Failed != nil && pe.Failed.Source != nil {
+		return fmt.Errorf("migration %s: %w", strings.TrimSuffix(path.Base(pe.Failed.Source.Path), ".sql"), pe.Err)
+	}
+	return fmt.Errorf("migrations: %w", err)
+}
+
+// lockFile takes an exclusive flock on path, creating the file (0600) if
+// needed, and returns the function that releases it. The lock is a
+// separate file: SQLite's own POSIX locks on the database would be dropped
+// when any descriptor of that file in the process is closed.
+func lockFile(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		_ = f.Close()
+	}, nil
+}
+
+// adoptLegacyVersions carries a store made before the migrations moved to
+// goose over to goose's version table: the versions its own
+// schema_migrations table recorded are recorded as applied, so goose does
+// not run them again. A new or already adopted store is left alone.
+func adoptLegacyVersions(ctx context.Context, db *sql.DB) error {
+	var legacy, current int
+	if err := db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'),
+		(SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?)`, versionTable).Scan(&legacy, &current); err != nil {
+		return fmt.Errorf("legacy versions: %w", err)
+	}
+	if legacy == 0 || current == 1 {
+		return nil
+	}
+	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		return fmt.Errorf("legacy versions: %w", err)
+	}
+	var versions []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("legacy versions: %w", err)
+		}
+		versions = append(versions, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("legacy versions: %w", err)
+	}
+	gs, err := database.NewStore(database.DialectSQLite3, versionTable)
+	if err != nil {
+		return err
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			tx.Rollback()
+	defer tx.Rollback()
+	if err := gs.CreateVersionTable(ctx, tx); err != nil {
+		return fmt.Errorf("legacy versions: %w", err)
+	}
+	for _, v := range append([]int64{0}, versions...) {
+		if err := gs.Insert(ctx, tx, database.InsertRequest{Version: v}); err != nil {
+			return fmt.Errorf("legacy versions: %w", err)
 		}
-	}()
-	var applied bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`,
-		m.version).Scan(&applied); err != nil {
-		return err
 	}
-	if applied {
-		return tx.Rollback()
-	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		m.version, m.name, time.Now().UnixMicro()); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	return nil
+	return tx.Commit()
 }

@@ -4,9 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -108,27 +113,23 @@ func TestPathWithQueryCharacters(t *testing.T) {
 	}
 }
 
-func appliedMigrations(t *testing.T, db *sql.DB) map[int]string {
+// appliedMigrations returns the versions goose recorded as applied, in
+// order, without its version 0 row.
+func appliedMigrations(t *testing.T, db *sql.DB) []int64 {
 	t.Helper()
-	rows, err := db.QueryContext(t.Context(), `SELECT version, name, applied_at FROM schema_migrations ORDER BY version`)
+	rows, err := db.QueryContext(t.Context(), `SELECT version_id FROM goose_db_version
+		WHERE is_applied AND version_id > 0 ORDER BY version_id`)
 	if err != nil {
-		t.Fatalf("schema_migrations: %v", err)
+		t.Fatalf("goose_db_version: %v", err)
 	}
 	defer rows.Close()
-	out := map[int]string{}
+	var out []int64
 	for rows.Next() {
-		var (
-			v    int
-			name string
-			at   int64
-		)
-		if err := rows.Scan(&v, &name, &at); err != nil {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
 			t.Fatal(err)
 		}
-		if at <= 0 {
-			t.Errorf("migration %s: applied_at = %d", name, at)
-		}
-		out[v] = name
+		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
@@ -136,23 +137,29 @@ func appliedMigrations(t *testing.T, db *sql.DB) map[int]string {
 	return out
 }
 
-func TestMigrationsRecordedAndIdempotent(t *testing.T) {
-	db, path := openTemp(t)
-	ms, err := loadMigrations(migrationFS)
-	if err != nil {
-		t.Fatal(err)
+// embeddedVersions lists the versions of the embedded migration files.
+func embeddedVersions(t *testing.T) []int64 {
+	t.Helper()
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("embedded migrations: %v, %v", names, err)
 	}
-	if len(ms) == 0 {
-		t.Fatal("no migrations embedded")
-	}
-	got := appliedMigrations(t, db.writer)
-	for _, m := range ms {
-		if got[m.version] != m.name {
-			t.Errorf("migration %d recorded as %q, want %q", m.version, got[m.version], m.name)
+	var vs []int64
+	for _, n := range names {
+		v, err := strconv.ParseInt(strings.SplitN(path.Base(n), "_", 2)[0], 10, 64)
+		if err != nil {
+			t.Fatalf("migration %s: %v", n, err)
 		}
+		vs = append(vs, v)
 	}
-	if len(got) != len(ms) {
-		t.Errorf("%d migrations recorded, want %d", len(got), len(ms))
+	return vs
+}
+
+func TestMigrationsRecordedAndIdempotent(t *testing.T) {
+	db, dbPath := openTemp(t)
+	want := embeddedVersions(t)
+	if got := appliedMigrations(t, db.writer); !slices.Equal(got, want) {
+		t.Errorf("recorded %v, want %v", got, want)
 	}
 	var user store.User
 	user.Username, user.PasswordHash = "alice", "h"
@@ -165,39 +172,90 @@ func TestMigrationsRecordedAndIdempotent(t *testing.T) {
 
 	// Reopening applies nothing again (001 would fail on its CREATE TABLEs)
 	// and keeps the data.
-	db2, err := Open(t.Context(), path)
+	db2, err := Open(t.Context(), dbPath)
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
 	defer db2.Close()
-	if again := appliedMigrations(t, db2.writer); len(again) != len(ms) {
-		t.Errorf("after reopening %d migrations recorded, want %d", len(again), len(ms))
+	if again := appliedMigrations(t, db2.writer); !slices.Equal(again, want) {
+		t.Errorf("after reopening recorded %v, want %v", again, want)
 	}
 	if _, err := db2.UserByName(t.Context(), "alice"); err != nil {
 		t.Errorf("after reopening: %v", err)
 	}
 }
 
-// TestMigrationFailure: a failing step is named, leaves nothing of itself
-// behind, and keeps the steps before it.
-func TestMigrationFailure(t *testing.T) {
-	db, err := sql.Open("sqlite", dsn(filepath.Join(t.TempDir(), "m.db"), "_txlock=immediate"))
+// TestConcurrentOpen: processes opening a new file at the same moment (here
+// goroutines with their own pools) all succeed and apply each step once.
+func TestConcurrentOpen(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "portal.db")
+	const n = 4
+	errs := make([]error, n)
+	dbs := make([]*DB, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { dbs[i], errs[i] = Open(t.Context(), dbPath) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("Open %d: %v", i, err)
+		}
+		defer dbs[i].Close()
+	}
+	if got, want := appliedMigrations(t, dbs[0].writer), embeddedVersions(t); !slices.Equal(got, want) {
+		t.Errorf("recorded %v, want %v", got, want)
+	}
+}
+
+// TestLegacyStoreAdopted: a store whose steps were recorded by the runner
+// that came before goose (in schema_migrations) is carried over: nothing is
+// applied twice, and later steps still apply.
+func TestLegacyStoreAdopted(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "m.db")
+	db, err := sql.Open("sqlite", dsn(dbPath, "_txlock=immediate"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	fsys := fstest.MapFS{
-		"migrations/001_first.sql":  {Data: []byte(`CREATE TABLE one (x INTEGER) STRICT;`)},
-		"migrations/002_broken.sql": {Data: []byte(`CREATE TABLE two (x INTEGER) STRICT; INSERT INTO nowhere VALUES (1);`)},
-		"migrations/003_later.sql":  {Data: []byte(`CREATE TABLE three (x INTEGER) STRICT;`)},
+	if _, err := db.Exec(`CREATE TABLE one (x INTEGER) STRICT;
+		CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT;
+		INSERT INTO schema_migrations VALUES (1, '001_first', 1)`); err != nil {
+		t.Fatal(err)
 	}
-	err = migrate(t.Context(), db, fsys)
+	fsys := fstest.MapFS{
+		"migrations/001_first.sql":  {Data: []byte("-- +goose Up\nCREATE TABLE one (x INTEGER) STRICT;\n")},
+		"migrations/002_second.sql": {Data: []byte("-- +goose Up\nCREATE TABLE two (x INTEGER) STRICT;\n")},
+	}
+	if err := migrate(t.Context(), db, fsys, dbPath+"-migrate.lock"); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	if got := appliedMigrations(t, db); !slices.Equal(got, []int64{1, 2}) {
+		t.Errorf("recorded %v, want [1 2]", got)
+	}
+}
+
+// TestMigrationFailure: a failing step is named, leaves nothing of itself
+// behind, and keeps the steps before it.
+func TestMigrationFailure(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "m.db")
+	db, err := sql.Open("sqlite", dsn(dbPath, "_txlock=immediate"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lock := dbPath + "-migrate.lock"
+	fsys := fstest.MapFS{
+		"migrations/001_first.sql":  {Data: []byte("-- +goose Up\nCREATE TABLE one (x INTEGER) STRICT;\n")},
+		"migrations/002_broken.sql": {Data: []byte("-- +goose Up\nCREATE TABLE two (x INTEGER) STRICT;\nINSERT INTO nowhere VALUES (1);\n")},
+		"migrations/003_later.sql":  {Data: []byte("-- +goose Up\nCREATE TABLE three (x INTEGER) STRICT;\n")},
+	}
+	err = migrate(t.Context(), db, fsys, lock)
 	if err == nil || !strings.Contains(err.Error(), "002_broken") {
 		t.Fatalf("migrate = %v, want an error naming 002_broken", err)
 	}
-	got := appliedMigrations(t, db)
-	if len(got) != 1 || got[1] != "001_first" {
-		t.Errorf("recorded %v, want only 001_first", got)
+	if got := appliedMigrations(t, db); !slices.Equal(got, []int64{1}) {
+		t.Errorf("recorded %v, want only 1", got)
 	}
 	for table, want := range map[string]bool{"one": true, "two": false, "three": false} {
 		var n int
@@ -210,26 +268,12 @@ func TestMigrationFailure(t *testing.T) {
 	}
 
 	// Fixed, it runs from where it stopped.
-	fsys["migrations/002_broken.sql"] = &fstest.MapFile{Data: []byte(`CREATE TABLE two (x INTEGER) STRICT;`)}
-	if err := migrate(t.Context(), db, fsys); err != nil {
+	fsys["migrations/002_broken.sql"] = &fstest.MapFile{Data: []byte("-- +goose Up\nCREATE TABLE two (x INTEGER) STRICT;\n")}
+	if err := migrate(t.Context(), db, fsys, lock); err != nil {
 		t.Fatalf("migrate after the fix: %v", err)
 	}
-	if got := appliedMigrations(t, db); len(got) != 3 {
-		t.Errorf("recorded %v, want three", got)
-	}
-}
-
-func TestMigrationNames(t *testing.T) {
-	for name, fsys := range map[string]fstest.MapFS{
-		"bad name": {"migrations/1_x.sql": {Data: []byte(`SELECT 1;`)}},
-		"duplicate": {
-			"migrations/001_a.sql": {Data: []byte(`SELECT 1;`)},
-			"migrations/001_b.sql": {Data: []byte(`SELECT 1;`)},
-		},
-	} {
-		if _, err := loadMigrations(fsys); err == nil {
-			t.Errorf("%s: loadMigrations accepted it", name)
-		}
+	if got := appliedMigrations(t, db); !slices.Equal(got, []int64{1, 2, 3}) {
+		t.Errorf("recorded %v, want [1 2 3]", got)
 	}
 }
 

@@ -1,3 +1,4 @@
+-- +goose Up
 -- The first schema: administrators, signing keys, the token deny list,
 -- secrets, and the credential register (persons, credentials, bans).
 --

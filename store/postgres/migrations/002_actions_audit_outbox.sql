@@ -1,3 +1,4 @@
+-- +goose Up
 -- Two-person actions, the credential status history, the hash-chained audit
 -- log and the outbox of side effects.
 --

@@ -1,3 +1,4 @@
+-- +goose Up
 -- The initial schema of the register.
 --
 -- Conventions, so that every table reads the same way:

@@ -1,3 +1,4 @@
+-- +goose Up
 -- Two-person actions, the status history of credentials, the hash-chained
 -- audit log and the outbox of side effects.
 --

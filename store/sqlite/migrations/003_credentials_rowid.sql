@@ -1,3 +1,4 @@
+-- +goose Up
 -- Credentials move from a WITHOUT ROWID table keyed by certificate number
 -- to a rowid table with a unique index on the number. Rows are ~300 bytes:
 -- keyed by a number that arrives in no order, every imported row dirtied a

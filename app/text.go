@@ -1,0 +1,50 @@
+package app
+
+import (
+	"unicode"
+
+	"ethicsportal/store"
+)
+
+// Text kinds for checkChars.
+const (
+	singleLine = false // names, subjects, issuers: one line
+	multiLine  = true  // reasons, notes, case bodies: line breaks and tabs allowed
+)
+
+// checkChars is the one rule every text field of the admin API follows
+// (the API conventions): no control characters (in multi-line texts line
+// feed, carriage return and tab are allowed), no line or paragraph
+// separators on one line, and no Unicode bidirectional controls, which
+// can make a stored text display as something other than what it holds
+// (an issuer that reads as another, a reason that hides its end). It
+// reports EInvalid naming field, and never repeats the text.
+func checkChars(field, s string, multiline bool) error {
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			if !multiline {
+				return store.FieldError(store.EInvalid, field, "%s must be one line, without line breaks or tabs", field)
+			}
+		case r == '\u2028' || r == '\u2029':
+			if !multiline {
+				return store.FieldError(store.EInvalid, field, "%s must be one line, without line or paragraph separators", field)
+			}
+		case unicode.IsControl(r): // C0, DEL and C1, NUL among them
+			return store.FieldError(store.EInvalid, field, "%s must not contain control characters (found U+%04X)", field, r)
+		case isBidiControl(r):
+			return store.FieldError(store.EInvalid, field, "%s must not contain bidirectional text controls (found U+%04X)", field, r)
+		}
+	}
+	return nil
+}
+
+// isBidiControl reports the explicit directional formatting characters:
+// embeddings and overrides (U+202A..U+202E), isolates (U+2066..U+2069) and
+// the implicit marks (LRM U+200E, RLM U+200F, ALM U+061C). None belongs in
+// the register's Chinese and Latin text; refusing the marks too keeps one
+// simple rule.
+func isBidiControl(r rune) bool {
+	return r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' ||
+		r == '\u200E' || r == '\u200F' || r == '\u061C'
+}
