@@ -315,3 +315,36 @@ func idNumber(n int) string {
 	}
 	return s + string("10X98765432"[sum%11])
 }
+
+// TestTwoLiftsAtOnce: two lift_ban actions on one ban approved at once.
+// One after the other, the second finds the ban lifted: exactly one
+// answers 200, the other 409 and stays pending, and the ban is lifted once.
+func TestTwoLiftsAtOnce(t *testing.T) {
+	for name, open := range sharedBackends() {
+		t.Run(name, func(t *testing.T) {
+			a, b := twoInstances(t, open(t))
+			rc := newRacers(a)
+			for round := range raceRounds {
+				id := idNumber(100 + round)
+				ban := appliedBan(t, a.approve(rc.rev1, a.propose(rc.registrar, map[string]any{"kind": "impose_ban", "id_number": id,
+					"name": "王五", "scope": "teaching", "starts_on": "2026-01-01", "ends_on": nil, "reason": "体罚学生"})))
+				lift1 := a.propose(rc.registrar, map[string]any{"kind": "lift_ban", "ban_id": ban, "reason": "复核撤销处分"})
+				lift2 := b.propose(rc.registrar, map[string]any{"kind": "lift_ban", "ban_id": ban, "reason": "申诉成立"})
+				x, y := instancesFor(round, a, b)
+				r1, r2 := approveAtOnce(x, rc.rev1, lift1, y, rc.rev2, lift2)
+				switch {
+				case r1.status == 200 && r2.status != 200:
+					wantPendingLoser(t, a, rc.rev1, lift2, r2)
+				case r2.status == 200 && r1.status != 200:
+					wantPendingLoser(t, a, rc.rev1, lift1, r1)
+				default:
+					t.Fatalf("round %d: the lifts answered %d and %d, want one 200 and one 409", round, r1.status, r2.status)
+				}
+				r := b.do("GET", "/api/v1/admin/bans?id_number="+id, nil, bearer(rc.rev2)...)
+				if bans := r.json["bans"].([]any); len(bans) != 1 || bans[0].(map[string]any)["lifted_at"] == nil {
+					t.Fatalf("round %d: after the lifts: %s", round, r.body)
+				}
+			}
+		})
+	}
+}
