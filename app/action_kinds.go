@@ -91,8 +91,8 @@ func checkAmendCase(_ context.Context, _ *App, _ store.Reader, p map[string]json
 
 // applyCaseAction refuses for now: cases join the register in their own
 // issue, and until then there is nothing to publish, amend or withdraw.
-func applyCaseAction(_ context.Context, _ *App, _ store.Tx, act *store.Action, _ string) error {
-	return store.Errorf(store.EConflict, "%s cannot be applied yet: the case register does not exist yet", act.Kind)
+func applyCaseAction(_ context.Context, _ *App, _ store.Tx, act *store.Action, _ string) (outcome, error) {
+	return outcome{}, store.Errorf(store.EConflict, "%s cannot be applied yet: the case register does not exist yet", act.Kind)
 }
 
 // credentialFor normalises the certificate_no parameter and reads it.
@@ -162,31 +162,42 @@ var newStatus = map[string]string{
 	store.ActionReinstateCredential: store.StatusActive,
 }
 
-func applyCredentialStatus(ctx context.Context, a *App, tx store.Tx, act *store.Action, approver string) error {
+// applyCredentialStatus decides on the credential as it is inside the
+// approving transaction, read under its lock: an approval racing another
+// on the same credential waits for it and then decides on what it left, so
+// it fails only when the change no longer applies (nothing undoes a
+// revocation), and otherwise applies after it, as a serial order would.
+// The write is conditional on the status read all the same, so that no
+// path can overwrite a change it did not see.
+func applyCredentialStatus(ctx context.Context, a *App, tx store.Tx, act *store.Action, approver string) (outcome, error) {
 	var p credentialParams
 	if err := json.Unmarshal(act.Params, &p); err != nil {
-		return fmt.Errorf("app: action %d params: %w", act.ID, err)
+		return outcome{}, fmt.Errorf("app: action %d params: %w", act.ID, err)
 	}
-	c, err := tx.CredentialByNumber(ctx, p.CertificateNo)
+	c, err := tx.CredentialForUpdate(ctx, p.CertificateNo)
 	if err != nil {
-		return err
+		return outcome{}, err
 	}
 	if err := statusAllows(act.Kind, c); err != nil { // the register may have moved since the proposal
-		return err
+		return outcome{}, err
 	}
 	until, _ := store.ParseDate(p.Until) // checked at proposal; "" is the zero Date
-	now, to := a.now(), newStatus[act.Kind]
+	now, to := a.now(), store.CredentialStatus{Status: newStatus[act.Kind], SuspendedUntil: until}
 	from := c.EffectiveStatus(store.Today(now))
-	if err := tx.SetCredentialStatus(ctx, c.CertificateNo, to, until, act.Reason, now); err != nil {
-		return err
+	if err := tx.SetCredentialStatus(ctx, c.CertificateNo, c.StoredStatus(), to, act.Reason, now); err != nil {
+		if store.IsCode(err, store.EConflict) {
+			return outcome{}, store.FieldError(store.EConflict, "certificate_no",
+				"credential %s changed while this approval was being applied; look at it again before approving", c.CertificateNo)
+		}
+		return outcome{}, err
 	}
-	change := &store.CredentialChange{CertificateNo: c.CertificateNo, At: now, FromStatus: from, ToStatus: to, Until: until,
+	change := &store.CredentialChange{CertificateNo: c.CertificateNo, At: now, FromStatus: from, ToStatus: to.Status, Until: until,
 		Reason: act.Reason, CaseID: p.CaseID, ActionID: act.ID, ProposedBy: act.ProposedBy, ApprovedBy: approver}
 	if err := tx.AddCredentialChange(ctx, change); err != nil {
-		return err
+		return outcome{}, err
 	}
-	c.Status, c.SuspendedUntil = to, until
-	return a.enqueue(ctx, tx, "credential.status", "credential:"+c.CertificateNo, map[string]any{
+	c.Status, c.SuspendedUntil = to.Status, until
+	return outcome{}, a.enqueue(ctx, tx, "credential.status", "credential:"+c.CertificateNo, map[string]any{
 		"certificate_no": c.CertificateNo, "person_id": c.PersonID, "from": from,
 		"status": c.EffectiveStatus(store.Today(now)), "until": p.Until, "action_id": act.ID,
 	})
@@ -271,15 +282,15 @@ func checkImposeBan(ctx context.Context, a *App, r store.Reader, p map[string]js
 	return nil, "", store.FieldError(store.EMissing, "certificate_no", "impose_ban needs certificate_no or id_number")
 }
 
-func applyImposeBan(ctx context.Context, a *App, tx store.Tx, act *store.Action, _ string) error {
+func applyImposeBan(ctx context.Context, a *App, tx store.Tx, act *store.Action, _ string) (outcome, error) {
 	var p banParams
 	if err := json.Unmarshal(act.Params, &p); err != nil {
-		return fmt.Errorf("app: action %d params: %w", act.ID, err)
+		return outcome{}, fmt.Errorf("app: action %d params: %w", act.ID, err)
 	}
 	now := a.now()
 	personID, err := a.banTarget(ctx, tx, p, now)
 	if err != nil {
-		return err
+		return outcome{}, err
 	}
 	b := &store.Ban{PersonID: personID, Scope: p.Scope, Reason: act.Reason, CaseID: p.CaseID, CreatedAt: now}
 	b.StartsOn, _ = store.ParseDate(p.StartsOn)
@@ -287,22 +298,37 @@ func applyImposeBan(ctx context.Context, a *App, tx store.Tx, act *store.Action,
 		b.EndsOn, _ = store.ParseDate(*p.EndsOn)
 	}
 	if err := tx.CreateBan(ctx, b); err != nil {
-		return err
+		return outcome{}, err
 	}
-	return a.enqueue(ctx, tx, "ban.imposed", fmt.Sprintf("person:%d", personID), map[string]any{
+	return outcome{banID: b.ID}, a.enqueue(ctx, tx, "ban.imposed", fmt.Sprintf("person:%d", personID), map[string]any{
 		"ban_id": b.ID, "person_id": personID, "certificate_no": p.CertificateNo, "scope": b.Scope,
 		"starts_on": p.StartsOn, "ends_on": p.EndsOn, "action_id": act.ID,
 	})
 }
 
 // banTarget finds, or creates, the person a ban falls on: the holder of the
-// certificate (linking a person to the credential if it had none), or the
-// person with the ID number's hash.
+// certificate (linking a new person to the credential if it had none), or
+// the person with the ID number's hash. It decides on the register as it
+// is in the approving transaction, which may differ from what the proposal
+// saw, and refuses (EConflict) when the name the ban was proposed under is
+// no longer the holder's there.
+//
+// Two bans approved at once on one holder must fall on one person, or one
+// of them would sit on a person no check ever finds. The credential is
+// therefore read under its lock, so the second approval waits and finds the
+// person the first linked; and a person is created by ID hash only if none
+// has it, the second creation yielding (EConflict) to the first, whose
+// person is then read and used.
 func (a *App) banTarget(ctx context.Context, tx store.Tx, p banParams, now time.Time) (int64, error) {
+	folded := a.folder.Fold(p.Name)
 	if p.CertificateNo != "" {
-		c, err := tx.CredentialByNumber(ctx, p.CertificateNo)
+		c, err := tx.CredentialForUpdate(ctx, p.CertificateNo)
 		if err != nil {
 			return 0, err
+		}
+		if c.HolderNameFolded != folded {
+			return 0, store.FieldError(store.EConflict, "name",
+				"the holder of certificate %s is no longer registered under the name this ban names", c.CertificateNo)
 		}
 		if c.PersonID != 0 {
 			return c.PersonID, nil
@@ -311,24 +337,39 @@ func (a *App) banTarget(ctx context.Context, tx store.Tx, p banParams, now time.
 		if err := tx.CreatePersons(ctx, []*store.Person{person}); err != nil {
 			return 0, err
 		}
-		return person.ID, tx.LinkCredentialPerson(ctx, c.CertificateNo, person.ID, now)
+		return person.ID, tx.LinkCredentialPerson(ctx, c.CertificateNo, 0, person.ID, now)
 	}
 	h, err := base64.RawURLEncoding.DecodeString(p.IDHash)
 	if err != nil {
 		return 0, fmt.Errorf("app: ban id hash: %w", err)
 	}
-	persons, err := tx.PersonsByIDHashes(ctx, [][]byte{h})
+	person, err := a.personByHash(ctx, tx, h)
+	if errNotFound(err) {
+		person = &store.Person{Name: p.Name, IDHash: h, CreatedAt: now}
+		err = tx.CreatePersons(ctx, []*store.Person{person})
+		if store.IsCode(err, store.EConflict) { // created a moment ago by another transaction
+			person, err = a.personByHash(ctx, tx, h)
+		}
+	}
 	if err != nil {
 		return 0, err
 	}
-	if person, ok := persons[string(h)]; ok {
-		return person.ID, nil
-	}
-	person := &store.Person{Name: p.Name, IDHash: h, CreatedAt: now}
-	if err := tx.CreatePersons(ctx, []*store.Person{person}); err != nil {
-		return 0, err
+	if a.folder.Fold(person.Name) != folded {
+		return 0, store.FieldError(store.EConflict, "name", "the ID number is on record under another name than this ban names")
 	}
 	return person.ID, nil
+}
+
+// personByHash returns the person with that ID hash, or ENotFound.
+func (a *App) personByHash(ctx context.Context, r store.Reader, h []byte) (*store.Person, error) {
+	persons, err := r.PersonsByIDHashes(ctx, [][]byte{h})
+	if err != nil {
+		return nil, err
+	}
+	if p, ok := persons[string(h)]; ok {
+		return p, nil
+	}
+	return nil, store.Errorf(store.ENotFound, "no person with this ID number")
 }
 
 func checkLiftBan(ctx context.Context, _ *App, r store.Reader, p map[string]json.RawMessage) (any, string, error) {
@@ -349,18 +390,20 @@ func checkLiftBan(ctx context.Context, _ *App, r store.Reader, p map[string]json
 	return liftParams{BanID: id, PersonID: b.PersonID}, fmt.Sprintf("ban:%d", id), nil
 }
 
-func applyLiftBan(ctx context.Context, a *App, tx store.Tx, act *store.Action, _ string) error {
+// applyLiftBan lifts the ban with a write conditional on its not being
+// lifted, so of two lifts approved at once the second is EConflict.
+func applyLiftBan(ctx context.Context, a *App, tx store.Tx, act *store.Action, _ string) (outcome, error) {
 	var p liftParams
 	if err := json.Unmarshal(act.Params, &p); err != nil {
-		return fmt.Errorf("app: action %d params: %w", act.ID, err)
+		return outcome{}, fmt.Errorf("app: action %d params: %w", act.ID, err)
 	}
 	if err := tx.LiftBan(ctx, p.BanID, a.now()); err != nil {
 		if store.IsCode(err, store.EConflict) {
-			return store.Errorf(store.EConflict, "ban %d was lifted already", p.BanID)
+			return outcome{}, store.Errorf(store.EConflict, "ban %d was lifted already", p.BanID)
 		}
-		return err
+		return outcome{}, err
 	}
-	return a.enqueue(ctx, tx, "ban.lifted", fmt.Sprintf("person:%d", p.PersonID), map[string]any{
+	return outcome{}, a.enqueue(ctx, tx, "ban.lifted", fmt.Sprintf("person:%d", p.PersonID), map[string]any{
 		"ban_id": p.BanID, "person_id": p.PersonID, "action_id": act.ID,
 	})
 }

@@ -29,8 +29,22 @@ type kindSpec struct {
 	// check validates params against the store as it is now and returns
 	// the normalised parameters to keep and the object acted on.
 	check func(ctx context.Context, a *App, r store.Reader, p map[string]json.RawMessage) (params any, object string, err error)
-	// apply makes the change inside the approving transaction.
-	apply func(ctx context.Context, a *App, tx store.Tx, act *store.Action, approver string) error
+	// apply makes the change inside the approving transaction, deciding
+	// from the state it reads there (not the one check saw), and reports
+	// what it created. EConflict when the change no longer applies to that
+	// state: the approval then fails and the action stays pending.
+	apply func(ctx context.Context, a *App, tx store.Tx, act *store.Action, approver string) (outcome, error)
+}
+
+// outcome is what applying an action created that the approver is told of.
+type outcome struct {
+	banID int64 // the ban an impose_ban created
+}
+
+// Approval is an applied action and what applying it created.
+type Approval struct {
+	Action *store.Action
+	BanID  int64 // the ban an applied impose_ban created; 0 for other kinds
 }
 
 func (a *App) kinds() map[string]kindSpec {
@@ -116,10 +130,17 @@ func (a *App) ProposeAction(ctx context.Context, p *Principal, in Proposal) (*st
 // reviewer role, EFourEyes when p proposed it (unless four-eyes is off),
 // ENotFound, EConflict when it is no longer pending (also when another
 // reviewer approved it at the same moment) or no longer makes sense.
-func (a *App) ApproveAction(ctx context.Context, p *Principal, id int64) (*store.Action, error) {
+//
+// Two approvals of different actions on one object at the same moment, on
+// any instances, end as if one had been applied after the other: the
+// second decides on the state the first left, and fails with EConflict if
+// the change no longer applies to it (a suspension after a revocation).
+// A failed approval changes nothing: its action stays pending.
+func (a *App) ApproveAction(ctx context.Context, p *Principal, id int64) (*Approval, error) {
 	if !p.HasRole(store.RoleReviewer) {
 		return nil, store.Errorf(store.EForbidden, "approving needs the role reviewer")
 	}
+	var out outcome
 	err := a.store.Update(ctx, func(tx store.Tx) error {
 		act, err := a.actionIn(ctx, tx, id)
 		if err != nil {
@@ -135,16 +156,24 @@ func (a *App) ApproveAction(ctx context.Context, p *Principal, id int64) (*store
 		if err := tx.DecideAction(ctx, id, store.ActionApplied, p.Username, a.now(), ""); err != nil {
 			return decideError(err)
 		}
-		if err := a.actionKinds[act.Kind].apply(ctx, a, tx, act, p.Username); err != nil {
+		if out, err = a.actionKinds[act.Kind].apply(ctx, a, tx, act, p.Username); err != nil {
 			return err
 		}
-		return a.record(ctx, tx, p.Username, "action.apply", fmt.Sprintf("action:%d", id), actionDetails(act))
+		d := actionDetails(act)
+		if out.banID != 0 {
+			d["ban_id"] = out.banID
+		}
+		return a.record(ctx, tx, p.Username, "action.apply", fmt.Sprintf("action:%d", id), d)
 	})
 	if err != nil {
 		return nil, internal("approve", err)
 	}
 	a.wakeWorker()
-	return a.Action(ctx, id)
+	act, err := a.Action(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &Approval{Action: act, BanID: out.banID}, nil
 }
 
 // RejectAction closes a pending action without applying it. EMissing

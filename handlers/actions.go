@@ -24,6 +24,7 @@ type actionJSON struct {
 	DecidedBy      string          `json:"decided_by,omitempty"`
 	DecidedAt      *time.Time      `json:"decided_at,omitempty"`
 	DecisionReason string          `json:"decision_reason,omitempty"`
+	BanID          int64           `json:"ban_id,omitempty"` // in the answer to an approval that imposed a ban
 }
 
 func toActionJSON(a *store.Action) actionJSON {
@@ -109,11 +110,13 @@ func (s *Server) approveAction(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	act, err := s.app.ApproveAction(c.UserContext(), principal(c), id)
+	ap, err := s.app.ApproveAction(c.UserContext(), principal(c), id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(toActionJSON(act))
+	out := toActionJSON(ap.Action)
+	out.BanID = ap.BanID
+	return c.JSON(out)
 }
 
 type rejectRequest struct {

@@ -49,6 +49,7 @@ func (s *Server) routes() {
 	admin.Post("/credentials", registrar, jsonBody, s.createCredential)
 	admin.Post("/credentials/import", registrar, csvBody, s.importCredentials) // at importPath
 	admin.Get("/credentials/:certificate_no", registrar, s.credential)
+	admin.Get("/bans", requireRole(store.RoleRegistrar, store.RoleReviewer), s.holderBans)
 
 	// Two-person actions: one proposes (the kind decides which role), another approves.
 	reviewer := requireRole(store.RoleReviewer)

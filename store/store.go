@@ -162,13 +162,29 @@ type Tx interface {
 	// such ban; EConflict if it was lifted already.
 	LiftBan(ctx context.Context, id int64, at time.Time) error
 
-	// LinkCredentialPerson sets the credential's PersonID (and UpdatedAt).
+	// CredentialForUpdate returns the credential as CredentialByNumber does
+	// and holds it for the rest of the transaction: another transaction's
+	// CredentialForUpdate or write of the same credential waits until this
+	// one ends, and then sees what it wrote. Read a credential this way
+	// before deciding a change to it, so that a concurrent change makes the
+	// decision wait and be taken again on the new state instead of failing.
 	// ENotFound if the certificate number does not exist.
-	LinkCredentialPerson(ctx context.Context, certificateNo string, personID int64, at time.Time) error
+	CredentialForUpdate(ctx context.Context, certificateNo string) (*Credential, error)
 
-	// SetCredentialStatus sets Status, SuspendedUntil and StatusReason (and
-	// UpdatedAt). ENotFound if the certificate number does not exist.
-	SetCredentialStatus(ctx context.Context, certificateNo, status string, suspendedUntil Date, reason string, at time.Time) error
+	// LinkCredentialPerson sets the credential's PersonID (and UpdatedAt)
+	// to personID, only if it is still from (0: no person), the link the
+	// change was decided from. ENotFound if the certificate number does not
+	// exist; EConflict, changing nothing, if its link is no longer from.
+	LinkCredentialPerson(ctx context.Context, certificateNo string, from, personID int64, at time.Time) error
+
+	// SetCredentialStatus sets Status and SuspendedUntil to those of to,
+	// StatusReason to reason (and UpdatedAt), only if the stored Status and
+	// SuspendedUntil are still those of from, the state the change was
+	// decided from: a change decided on a state another transaction has
+	// since changed must not overwrite it. ENotFound if the certificate
+	// number does not exist; EConflict, changing nothing, if its status is
+	// no longer from.
+	SetCredentialStatus(ctx context.Context, certificateNo string, from, to CredentialStatus, reason string, at time.Time) error
 
 	// AddCredentialChange appends to a credential's history and sets the
 	// change's ID. ENotFound if the certificate number does not exist.
@@ -272,6 +288,18 @@ type Credential struct {
 	StatusReason     string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+}
+
+// CredentialStatus is the part of a credential's stored status that an
+// action decides from and changes.
+type CredentialStatus struct {
+	Status         string // active, suspended or revoked
+	SuspendedUntil Date   // for a suspension with an end; zero otherwise
+}
+
+// StoredStatus returns c's stored status, as SetCredentialStatus compares it.
+func (c *Credential) StoredStatus() CredentialStatus {
+	return CredentialStatus{Status: c.Status, SuspendedUntil: c.SuspendedUntil}
 }
 
 // EffectiveStatus is the status a check reports on the given day: a

@@ -344,8 +344,9 @@ func TestExpectedFailuresLeaveTxUsable(t *testing.T) {
 			"DecideAction of an unknown action":         tx.DecideAction(ctx, a.ID+100, store.ActionApplied, "wang", t0, ""),
 			"DecideAction with a bad status":            tx.DecideAction(ctx, a.ID, store.ActionPending, "wang", t0, ""),
 			"LiftBan of an unknown ban":                 tx.LiftBan(ctx, b.ID+100, t0),
-			"LinkCredentialPerson of an unknown number": tx.LinkCredentialPerson(ctx, "Z9", p.ID, t0),
-			"SetCredentialStatus of an unknown number":  tx.SetCredentialStatus(ctx, "Z9", store.StatusRevoked, store.Date{}, "", t0),
+			"LinkCredentialPerson of an unknown number": tx.LinkCredentialPerson(ctx, "Z9", 0, p.ID, t0),
+			"SetCredentialStatus of an unknown number": tx.SetCredentialStatus(ctx, "Z9", store.CredentialStatus{Status: store.StatusActive},
+				store.CredentialStatus{Status: store.StatusRevoked}, "", t0),
 			"AddCredentialChange of an unknown number": tx.AddCredentialChange(ctx, &store.CredentialChange{
 				CertificateNo: "Z9", At: t0, FromStatus: store.StatusActive, ToStatus: store.StatusRevoked}),
 		} {

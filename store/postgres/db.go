@@ -78,13 +78,27 @@ func openConfig(ctx context.Context, cfg *pgxpool.Config, migrations migrationSo
 	return &DB{reader: reader{q: pool}, pool: pool}, nil
 }
 
-// Update runs fn in one READ COMMITTED transaction. That level suffices
-// because every write that races with another instance is a single
-// statement whose condition the server re-checks under the row lock
-// (AdvanceTOTPStep, DecideAction, LiftBan), an insert that yields to an
-// existing key (AddSigningKey, PutSecretIfAbsent), or is serialised by a
-// lock held to the end of the transaction and read after it (AppendAudit,
-// EnqueueOutbox).
+// Update runs fn in one READ COMMITTED transaction. That level does not
+// stop a lost update by itself: each statement sees what was committed when
+// it began, so a value fn read may have been changed by another instance
+// by the time fn writes. The store therefore offers only writes that say
+// what they expect to find, and fn must use them so:
+//
+//   - conditional updates, whose condition the server re-checks on the
+//     newest row version after waiting for a concurrent writer's lock, and
+//     which report EConflict when it no longer holds: AdvanceTOTPStep,
+//     DecideAction, LiftBan, SetCredentialStatus and LinkCredentialPerson
+//     (the last two take the state the caller decided from);
+//   - inserts that yield to an existing key (AddSigningKey,
+//     PutSecretIfAbsent, CreatePersons, InsertCredentials), after which the
+//     caller reads the winner's row;
+//   - locks held to the end of the transaction, taken before the read that
+//     a decision rests on: CredentialForUpdate (a row lock, so that a
+//     racing approval waits and decides again on the new state), and the
+//     locks inside AppendAudit and EnqueueOutbox.
+//
+// UpdateCredentialRecords is the exception: it writes the register fields,
+// person link included, as the caller passes them, whatever is stored.
 //
 // An error fn returns is returned unchanged after the rollback. The
 // expected failures of Tx methods (EConflict, ENotFound) change nothing and

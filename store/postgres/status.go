@@ -14,7 +14,10 @@ import (
 // The writes an applied action makes to the register: lifting a ban,
 // linking a holder, changing a credential's status and recording that
 // change in its history. Each is one statement whose row count or RETURNING
-// tells a miss, so a miss leaves the transaction usable.
+// tells a miss, so a miss leaves the transaction usable. The changes are
+// conditional on the state they were decided from (DESIGN principle 7):
+// under READ COMMITTED a plain read-then-write would let a transaction
+// that committed in between be silently overwritten.
 
 // LiftBan sets the ban's LiftedAt to at. ENotFound when there is no such
 // ban; EConflict when it was lifted already, also by a concurrent
@@ -42,35 +45,71 @@ func (t *tx) LiftBan(ctx context.Context, id int64, at time.Time) error {
 	return store.Errorf(store.EConflict, "the ban was lifted already")
 }
 
+// CredentialForUpdate reads the credential with SELECT ... FOR UPDATE: the
+// row lock is held to the end of the transaction, so a second transaction
+// doing the same waits for this one and then reads what it committed (READ
+// COMMITTED re-reads a locked row once the lock is released). This is what
+// lets an approval racing another on the same credential decide on the
+// winner's state rather than fail. ENotFound when there is no such number.
+func (t *tx) CredentialForUpdate(ctx context.Context, certificateNo string) (*store.Credential, error) {
+	c, err := scanCredential(t.tx.QueryRow(ctx,
+		`SELECT `+credentialCols+` FROM credentials WHERE certificate_no = $1 FOR UPDATE`, certificateNo))
+	if err != nil {
+		return nil, lookupErr("credential for update", err, "no such credential")
+	}
+	return c, nil
+}
+
 // LinkCredentialPerson sets the credential's PersonID (0 unlinks it) and
-// UpdatedAt. ENotFound when the certificate number does not exist. The
-// person is not checked, as with UpdateCredentialRecords.
-func (t *tx) LinkCredentialPerson(ctx context.Context, certificateNo string, personID int64, at time.Time) error {
-	tag, err := t.tx.Exec(ctx, `UPDATE credentials SET person_id = nullif($2::bigint, 0), updated_at = $3
-		WHERE certificate_no = $1`, certificateNo, personID, timeArg(at))
+// UpdatedAt if its link is still from. The condition is in the UPDATE,
+// which the server re-checks on the newest row version after waiting for a
+// concurrent writer's lock, so a link made by a transaction that committed
+// in between is never overwritten: EConflict instead. ENotFound when the
+// certificate number does not exist. The person is not checked, as with
+// UpdateCredentialRecords.
+func (t *tx) LinkCredentialPerson(ctx context.Context, certificateNo string, from, personID int64, at time.Time) error {
+	tag, err := t.tx.Exec(ctx, `UPDATE credentials SET person_id = nullif($3::bigint, 0), updated_at = $4
+		WHERE certificate_no = $1 AND coalesce(person_id, 0) = $2`, certificateNo, from, personID, timeArg(at))
 	if err != nil {
 		return wrap("link credential", err)
 	}
-	if tag.RowsAffected() == 0 {
-		return store.FieldError(store.ENotFound, "certificate_no", "no such credential")
-	}
-	return nil
+	return t.credentialMoved(ctx, "link credential", tag, certificateNo, "the credential's holder link changed since it was read")
 }
 
 // SetCredentialStatus sets Status, SuspendedUntil (the zero Date clears it),
-// StatusReason and UpdatedAt. ENotFound when the certificate number does
-// not exist. The status is stored as given: the caller validates it.
-func (t *tx) SetCredentialStatus(ctx context.Context, certificateNo, status string, suspendedUntil store.Date, reason string, at time.Time) error {
-	tag, err := t.tx.Exec(ctx, `UPDATE credentials SET status = $2, suspended_until = $3, status_reason = $4,
-		updated_at = $5 WHERE certificate_no = $1`,
-		certificateNo, status, dateArg(suspendedUntil), reason, timeArg(at))
+// StatusReason and UpdatedAt if the stored status and suspension end are
+// still those of from; as in LinkCredentialPerson the condition is
+// re-checked under the row lock, and a miss is EConflict. ENotFound when
+// the certificate number does not exist. The status is stored as given:
+// the caller validates it.
+func (t *tx) SetCredentialStatus(ctx context.Context, certificateNo string, from, to store.CredentialStatus, reason string, at time.Time) error {
+	tag, err := t.tx.Exec(ctx, `UPDATE credentials SET status = $4, suspended_until = $5, status_reason = $6,
+		updated_at = $7
+		WHERE certificate_no = $1 AND status = $2 AND suspended_until IS NOT DISTINCT FROM $3::date`,
+		certificateNo, from.Status, dateArg(from.SuspendedUntil), to.Status, dateArg(to.SuspendedUntil), reason, timeArg(at))
 	if err != nil {
 		return wrap("set credential status", err)
 	}
-	if tag.RowsAffected() == 0 {
+	return t.credentialMoved(ctx, "set credential status", tag, certificateNo, "the credential's status changed since it was read")
+}
+
+// credentialMoved turns the outcome of a conditional one-row UPDATE of
+// credentials into the contract's error: nil when the row changed,
+// ENotFound when the number does not exist, else EConflict with conflict
+// as its message. Credentials are never deleted, so a row the UPDATE
+// missed and this check finds was there, in another state.
+func (t *tx) credentialMoved(ctx context.Context, op string, tag pgconn.CommandTag, certificateNo, conflict string) error {
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	exists, err := t.exists(ctx, `SELECT EXISTS (SELECT 1 FROM credentials WHERE certificate_no = $1)`, certificateNo)
+	if err != nil {
+		return wrap(op, err)
+	}
+	if !exists {
 		return store.FieldError(store.ENotFound, "certificate_no", "no such credential")
 	}
-	return nil
+	return store.FieldError(store.EConflict, "certificate_no", "%s", conflict)
 }
 
 // AddCredentialChange appends c to its credential's history and sets c.ID,

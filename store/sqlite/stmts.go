@@ -173,10 +173,13 @@ var stmtSQL = [numStmts]string{
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 	// The lift is conditional, so that of two transactions lifting one ban
 	// the second changes nothing and learns of it from the row count.
-	sLiftBan:              `UPDATE bans SET lifted_at = ? WHERE id = ? AND lifted_at IS NULL`,
-	sLinkCredentialPerson: `UPDATE credentials SET person_id = ?, updated_at = ? WHERE certificate_no = ?`,
+	sLiftBan: `UPDATE bans SET lifted_at = ? WHERE id = ? AND lifted_at IS NULL`,
+	// Conditional on the state the change was decided from, as on
+	// PostgreSQL, so that the contract is one whatever the backend.
+	sLinkCredentialPerson: `UPDATE credentials SET person_id = ?, updated_at = ?
+		WHERE certificate_no = ? AND person_id IS ?`,
 	sSetCredentialStatus: `UPDATE credentials SET status = ?, suspended_until = ?, status_reason = ?, updated_at = ?
-		WHERE certificate_no = ?`,
+		WHERE certificate_no = ? AND status = ? AND suspended_until IS ?`,
 	sAddCredentialChange: `INSERT INTO credential_changes (certificate_no, at, from_status, to_status, until,
 		reason, case_id, action_id, proposed_by, approved_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	sCreateAction: `INSERT INTO actions (kind, object, params, reason, status, proposed_by, proposed_at,

@@ -76,7 +76,12 @@ var groups = []struct {
 		{"ByManyNumbers", testCredentialsByManyNumbers},
 		{"UpdateManyRecords", testUpdateManyCredentialRecords},
 		{"SetStatus", testSetCredentialStatus},
+		{"SetStatusConflict", testSetCredentialStatusConflict},
+		{"SetStatusRace", testSetCredentialStatusRace},
+		{"ForUpdate", testCredentialForUpdate},
+		{"ForUpdateRace", testCredentialForUpdateRace},
 		{"LinkPerson", testLinkCredentialPerson},
+		{"LinkPersonRace", testLinkCredentialPersonRace},
 		{"History", testCredentialHistory},
 	}},
 	{"Bans", []test{

@@ -360,8 +360,9 @@ func testUpdateRollbackDecision(t *testing.T, s suite) {
 			err  error
 		}{
 			{"LiftBan", tx.LiftBan(ctx, ban.ID, t0.Add(time.Hour))},
-			{"SetCredentialStatus", tx.SetCredentialStatus(ctx, "A1", store.StatusRevoked, store.Date{}, "撤销", t0)},
-			{"LinkCredentialPerson", tx.LinkCredentialPerson(ctx, "A1", p.ID, t0)},
+			{"SetCredentialStatus", tx.SetCredentialStatus(ctx, "A1", a1.StoredStatus(),
+				store.CredentialStatus{Status: store.StatusRevoked}, "撤销", t0)},
+			{"LinkCredentialPerson", tx.LinkCredentialPerson(ctx, "A1", 0, p.ID, t0)},
 			{"AddCredentialChange", tx.AddCredentialChange(ctx, &store.CredentialChange{CertificateNo: "A1", At: t0,
 				FromStatus: store.StatusActive, ToStatus: store.StatusRevoked, Reason: "撤销", ActionID: act.ID,
 				ProposedBy: "registrar", ApprovedBy: "reviewer"})},
