@@ -101,15 +101,26 @@ func TestBodyLimitPerRoute(t *testing.T) {
 // reports as an error rather than as the response the client gets.
 func (e *env) doNet(base, method, path, body string, headers ...string) *response {
 	e.t.Helper()
-	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	// The request is written while the answer is read: a server that refuses
+	// a body part-way answers and closes, and a client that insisted on
+	// finishing its write first would see only the reset.
+	go func() {
+		w := bufio.NewWriter(conn)
+		fmt.Fprintf(w, "%s %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n", method, path, len(body))
+		for i := 0; i+1 < len(headers); i += 2 {
+			fmt.Fprintf(w, "%s: %s\r\n", headers[i], headers[i+1])
+		}
+		fmt.Fprint(w, "\r\n")
+		w.WriteString(body)
+		w.Flush() // a write error is the server refusing the rest: the answer tells
+	}()
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		e.t.Fatalf("%s %s: %v", method, path, err)
 	}
