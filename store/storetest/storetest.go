@@ -65,6 +65,8 @@ var groups = []struct {
 		{"Conflict", testCreatePersonsConflict},
 		{"ManyHashes", testPersonsByManyHashes},
 		{"ByID", testPersonByID},
+		{"Rename", testRenamePerson},
+		{"SetIDHash", testSetPersonIDHash},
 	}},
 	{"Credentials", []test{
 		{"RoundTrip", testCredentialRoundTrip},
@@ -78,6 +80,9 @@ var groups = []struct {
 		{"SetStatus", testSetCredentialStatus},
 		{"LinkPerson", testLinkCredentialPerson},
 		{"History", testCredentialHistory},
+		{"HistoryEntries", testCredentialHistoryEntries},
+		{"Correct", testCorrectCredential},
+		{"CorrectRace", testCorrectCredentialRace},
 	}},
 	{"Bans", []test{
 		{"RoundTripAndOrder", testBans},
