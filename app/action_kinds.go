@@ -181,7 +181,8 @@ func applyCredentialStatus(ctx context.Context, a *App, tx store.Tx, act *store.
 		return err
 	}
 	change := &store.CredentialChange{CertificateNo: c.CertificateNo, At: now, FromStatus: from, ToStatus: to, Until: until,
-		Reason: act.Reason, CaseID: p.CaseID, ActionID: act.ID, ProposedBy: act.ProposedBy, ApprovedBy: approver}
+		Reason: act.Reason, CaseID: p.CaseID, ActionID: act.ID, ProposedBy: act.ProposedBy, ApprovedBy: approver,
+		Kind: store.ChangeStatus, Actor: approver, Source: store.SourceAction}
 	if err := tx.AddCredentialChange(ctx, change); err != nil {
 		return err
 	}
