@@ -16,6 +16,9 @@ import (
 // to, its kind and its issue date (DESIGN principle 8). A registrar
 // proposes, a reviewer approves; the change is applied only while the
 // credential still holds the values the proposal was decided from.
+//
+// The credential's kind is the parameter credential_kind: in a proposal
+// body the parameters sit beside the action's own "kind".
 
 // identity is the part of a credential a correction may change, as kept in
 // the action's parameters.
@@ -46,7 +49,7 @@ func checkCorrectCredential(ctx context.Context, a *App, r store.Reader, p map[s
 		return nil, "", err
 	}
 	var name, idNumber, kind, issuedOn string
-	for field, dst := range map[string]*string{"holder_name": &name, "id_number": &idNumber, "kind": &kind, "issued_on": &issuedOn} {
+	for field, dst := range map[string]*string{"holder_name": &name, "id_number": &idNumber, "credential_kind": &kind, "issued_on": &issuedOn} {
 		if _, err := param(p, field, dst); err != nil {
 			return nil, "", err
 		}
@@ -62,7 +65,7 @@ func checkCorrectCredential(ctx context.Context, a *App, r store.Reader, p map[s
 	}
 	if kind = strings.TrimSpace(kind); kind != "" {
 		if !store.ValidCredentialKind(kind) {
-			return nil, "", store.FieldError(store.EInvalid, "kind", "unknown kind %q; kinds are %s", kind, strings.Join(store.CredentialKindIDs(), ", "))
+			return nil, "", store.FieldError(store.EInvalid, "credential_kind", "unknown kind %q; kinds are %s", kind, strings.Join(store.CredentialKindIDs(), ", "))
 		}
 		out.To.Kind = kind
 	}

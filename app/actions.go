@@ -43,7 +43,7 @@ func (a *App) kinds() map[string]kindSpec {
 		store.ActionImposeBan:           {role: store.RoleRegistrar, required: []string{"name", "scope", "starts_on"}, optional: []string{"certificate_no", "id_number", "ends_on", "case_id"}, check: checkImposeBan, apply: applyImposeBan},
 		store.ActionLiftBan:             {role: store.RoleRegistrar, required: []string{"ban_id"}, check: checkLiftBan, apply: applyLiftBan},
 		store.ActionCorrectCredential: {role: store.RoleRegistrar, required: []string{"certificate_no"},
-			optional: []string{"holder_name", "id_number", "kind", "issued_on"}, check: checkCorrectCredential, apply: applyCorrectCredential},
+			optional: []string{"holder_name", "id_number", "credential_kind", "issued_on"}, check: checkCorrectCredential, apply: applyCorrectCredential},
 	}
 }
 
