@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -235,6 +236,73 @@ func TestCorrectCredential(t *testing.T) {
 			g := b.do("GET", "/api/v1/admin/credentials/20191100141000500", nil, bearer(tm.registrar)...)
 			if strings.Contains(string(g.body), idC) || strings.Contains(string(g.body), idA) {
 				t.Fatalf("the credential shows an ID number: %s", g.body)
+			}
+		})
+	}
+}
+
+// TestBanByIDNumberFollowsImports: a ban imposed by ID number counts for a
+// credential imported later with that ID number and the same name; the
+// same ID number under another name is refused, so the ban brands nobody
+// else. On both backends.
+func TestBanByIDNumberFollowsImports(t *testing.T) {
+	for name, open := range sharedBackends() {
+		t.Run(name, func(t *testing.T) {
+			e, _ := twoInstances(t, open(t))
+			tm := e.team()
+			if r := e.approve(tm.reviewer, e.propose(tm.registrar, map[string]any{"kind": "impose_ban", "id_number": idC, "name": "王五",
+				"scope": "teaching", "starts_on": "2026-01-01", "ends_on": nil, "reason": "体罚学生，终身禁入"})); r.status != 200 {
+				t.Fatalf("ban: %d %s", r.status, r.body)
+			}
+			r := e.importCSV(tm.registrar, "new.csv", registerCSVHeader+
+				"20191100141000600,王五,"+idC+",primary,语文,北京市东城区教育委员会,2020-07-01,2030-06-30\n"+
+				"20191100141000700,赵六,"+idC+",primary,语文,北京市东城区教育委员会,2020-07-01,2030-06-30\n")
+			if got := rejects(r); strings.Join(got, " ") != "3:id_name_mismatch" || r.json["inserted"] != 1.0 {
+				t.Fatalf("import: %s", r.body)
+			}
+			if v := e.verifyCert("20191100141000600", "王五"); v.json["match"] != true || v.json["eligible"] != false || bansOf(v) != 1 {
+				t.Fatalf("the banned person's new credential: %s", v.body)
+			}
+			if v := e.verifyCert("20191100141000700", "赵六"); v.json["match"] != false {
+				t.Fatalf("the mislinked credential was registered: %s", v.body)
+			}
+		})
+	}
+}
+
+// TestConcurrentCorrections: two corrections of one credential decided
+// from the same state and approved at the same moment on two instances:
+// one applies, the other answers 409 and changes nothing. On both
+// backends, several rounds.
+func TestConcurrentCorrections(t *testing.T) {
+	for name, open := range sharedBackends() {
+		t.Run(name, func(t *testing.T) {
+			a, b := twoInstances(t, open(t))
+			tm := a.team()
+			a.registerCredential(tm.registrar, map[string]string{"id_number": idA})
+			for round := range 4 {
+				cur := a.do("GET", "/api/v1/admin/credentials/"+certNo, nil, bearer(tm.registrar)...)
+				issued := cur.str("issued_on")
+				ids := []string{
+					a.propose(tm.registrar, map[string]any{"kind": "correct_credential", "certificate_no": certNo,
+						"holder_name": fmt.Sprintf("张%d", round), "reason": "姓名更正"}),
+					a.propose(tm.registrar, map[string]any{"kind": "correct_credential", "certificate_no": certNo,
+						"issued_on": fmt.Sprintf("2019-07-%02d", 2+round), "reason": "日期更正"}),
+				}
+				statuses := make([]int, 2)
+				var wg sync.WaitGroup
+				for i, inst := range []*env{a, b} {
+					wg.Go(func() { statuses[i] = inst.approve([]string{tm.reviewer, tm.reviewer2}[i], ids[i]).status })
+				}
+				wg.Wait()
+				if !(statuses[0] == 200 && statuses[1] == 409 || statuses[0] == 409 && statuses[1] == 200) {
+					t.Fatalf("round %d: statuses %v, want one 200 and one 409", round, statuses)
+				}
+				after := b.do("GET", "/api/v1/admin/credentials/"+certNo, nil, bearer(tm.registrar)...)
+				renamed, redated := after.str("holder_name") != cur.str("holder_name"), after.str("issued_on") != issued
+				if renamed == redated || renamed != (statuses[0] == 200) {
+					t.Fatalf("round %d: statuses %v but renamed %v, redated %v: %s", round, statuses, renamed, redated, after.body)
+				}
 			}
 		})
 	}
