@@ -327,6 +327,10 @@ func (p *rowPlan) write(ctx context.Context, tx store.Tx, now time.Time, reg reg
 	for _, r := range p.updates {
 		entry(r, store.ChangeReregistered, p.changes[r])
 	}
+	// In number order, as for the inserts: the history's index on the
+	// number then takes its entries page by page. A batch holds one entry
+	// per credential, so no credential's entries change order.
+	slices.SortFunc(entries, func(x, y *store.CredentialChange) int { return strings.Compare(x.CertificateNo, y.CertificateNo) })
 	return tx.AddCredentialChanges(ctx, entries)
 }
 
