@@ -307,3 +307,46 @@ func TestConcurrentCorrections(t *testing.T) {
 		})
 	}
 }
+
+// TestCorrectIDNumberKeepsBans: a ban by certificate number on a holder
+// with no ID number falls on a person of their own; a correction giving
+// the credential an ID number gives it to that person, so the ban then
+// counts for the ID-number check and for credentials imported later with
+// that number. Moving such a credential to another person, which would
+// drop the ban, is refused. On both backends.
+func TestCorrectIDNumberKeepsBans(t *testing.T) {
+	for name, open := range sharedBackends() {
+		t.Run(name, func(t *testing.T) {
+			e, other := twoInstances(t, open(t))
+			tm := e.team()
+			e.registerCredential(tm.registrar, nil) // no ID number
+			e.registerCredential(tm.registrar, map[string]string{"certificate_no": "20191100141000800", "id_number": idB})
+			if r := e.approve(tm.reviewer, e.propose(tm.registrar, map[string]any{"kind": "impose_ban", "certificate_no": certNo,
+				"name": holder, "scope": "education", "starts_on": "2026-01-01", "ends_on": nil, "reason": "终身禁入"})); r.status != 200 {
+				t.Fatalf("ban: %d %s", r.status, r.body)
+			}
+			// idB is held by another person of the same name: moving the
+			// credential there would drop the ban.
+			r := e.do("POST", "/api/v1/admin/actions", map[string]any{"kind": "correct_credential", "certificate_no": certNo,
+				"id_number": idB, "reason": "补录身份证号"}, bearer(tm.registrar)...)
+			wantProblem(t, r, 409, "conflict")
+
+			id := e.propose(tm.registrar, map[string]any{"kind": "correct_credential", "certificate_no": certNo, "id_number": idA, "reason": "补录身份证号"})
+			if r := other.approve(tm.reviewer, id); r.status != 200 {
+				t.Fatalf("approve: %d %s", r.status, r.body)
+			}
+			el := other.do("POST", "/api/v1/eligibility", map[string]string{"id_number": idA, "name": holder}, bearer(tm.reviewer)...)
+			if el.json["match"] != true || el.json["eligible"] != false {
+				t.Fatalf("the ban does not count for the ID-number check: %s", el.body)
+			}
+			e.importCSV(tm.registrar, "later.csv", registerCSVHeader+
+				"20191100141000900,张伟华,"+idA+",primary,语文,北京市东城区教育委员会,2020-07-01,2030-06-30\n")
+			if v := other.verifyCert("20191100141000900", holder); v.json["match"] != true || v.json["eligible"] != false || bansOf(v) != 1 {
+				t.Fatalf("the ban does not count for the holder's later credential: %s", v.body)
+			}
+			if v := other.verifyCert(certNo, holder); v.json["eligible"] != false || bansOf(v) != 1 {
+				t.Fatalf("the corrected credential lost its ban: %s", v.body)
+			}
+		})
+	}
+}

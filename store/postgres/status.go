@@ -93,15 +93,14 @@ func (t *tx) AddCredentialChanges(ctx context.Context, cs []*store.CredentialCha
 	if len(cs) == 0 {
 		return nil
 	}
+	// One array per column, in the order of the statement's parameters.
 	n := len(cs)
-	var (
-		no, from, to, reason, caseID, proposed, approved = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		kind, actor, source, file                        = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		at                                               = make([]pgtype.Timestamptz, n)
-		until                                            = make([]pgtype.Date, n)
-		actionID, row                                    = make([]int64, n), make([]int64, n)
-		fields                                           = make([]pgtype.Text, n)
-	)
+	text := func() []string { return make([]string, n) }
+	no, from, to, reason, caseID, proposed, approved := text(), text(), text(), text(), text(), text(), text()
+	kind, actor, source, file := text(), text(), text(), text()
+	at, until := make([]pgtype.Timestamptz, n), make([]pgtype.Date, n)
+	actionID, row := make([]int64, n), make([]int64, n)
+	fields := make([]pgtype.Text, n)
 	for i, c := range cs {
 		no[i], from[i], to[i], reason[i], caseID[i] = c.CertificateNo, c.FromStatus, c.ToStatus, c.Reason, c.CaseID
 		proposed[i], approved[i], kind[i], actor[i] = c.ProposedBy, c.ApprovedBy, c.Kind, c.Actor
