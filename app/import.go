@@ -192,7 +192,9 @@ func (a *App) importBatch(ctx context.Context, reg registration, batch []*validC
 		for i, v := range batch {
 			numbers[i] = v.cred.CertificateNo
 		}
-		existing, err := tx.CredentialsByNumbers(ctx, numbers)
+		// Locked, so that a correction or rename committed while this batch
+		// is decided cannot be undone by its re-registrations.
+		existing, err := tx.LockCredentials(ctx, numbers)
 		if err != nil {
 			return err
 		}

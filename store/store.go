@@ -181,6 +181,12 @@ type Tx interface {
 	// not exist; then nothing is added.
 	AddCredentialChanges(ctx context.Context, cs []*CredentialChange) error
 
+	// LockCredentials returns the credentials among numbers that exist, as
+	// CredentialsByNumbers does, and keeps any other transaction from
+	// changing them until this one ends: a write decided from what it
+	// returns cannot overwrite a change committed in between.
+	LockCredentials(ctx context.Context, numbers []string) (map[string]*Credential, error)
+
 	// CorrectCredential rewrites what identifies the holder of a credential
 	// (HolderName with HolderNameFolded, PersonID, Kind, IssuedOn) from the
 	// values in from to those in to, and sets UpdatedAt to at. The write is

@@ -123,6 +123,33 @@ func (r reader) CredentialsByNumbers(ctx context.Context, numbers []string) (map
 	return out, nil
 }
 
+// LockCredentials reads the credentials among numbers with FOR UPDATE, in
+// number order so that two transactions locking overlapping sets take the
+// locks in one order. Under READ COMMITTED a plain read followed by a write
+// could overwrite a change committed between them; a row locked here waits
+// for a concurrent writer to finish and is then read as it committed.
+func (t *tx) LockCredentials(ctx context.Context, numbers []string) (map[string]*store.Credential, error) {
+	out := make(map[string]*store.Credential, len(numbers))
+	if len(numbers) == 0 {
+		return out, nil
+	}
+	rows, err := t.tx.Query(ctx, `SELECT `+credentialCols+` FROM credentials
+		WHERE certificate_no = ANY($1::text[]) ORDER BY certificate_no FOR UPDATE`, numbers)
+	if err != nil {
+		return nil, wrap("lock credentials", err)
+	}
+	cs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*store.Credential, error) {
+		return scanCredential(row)
+	})
+	if err != nil {
+		return nil, wrap("lock credentials", err)
+	}
+	for _, c := range cs {
+		out[c.CertificateNo] = c
+	}
+	return out, nil
+}
+
 func scanPerson(row pgx.Row) (*store.Person, error) {
 	var p store.Person
 	if err := row.Scan(&p.ID, &p.Name, &p.IDHash, timeCol{&p.CreatedAt}); err != nil {

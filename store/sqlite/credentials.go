@@ -270,3 +270,9 @@ func (t *txn) CorrectCredential(ctx context.Context, from, to *store.Credential,
 	}
 	return store.FieldError(store.EConflict, "certificate_no", "credential %s was changed by someone else a moment ago", from.CertificateNo)
 }
+
+// LockCredentials is CredentialsByNumbers: a write transaction holds
+// SQLite's one write lock, so no other writer can change what it read.
+func (t *txn) LockCredentials(ctx context.Context, numbers []string) (map[string]*store.Credential, error) {
+	return t.CredentialsByNumbers(ctx, numbers)
+}

@@ -258,3 +258,61 @@ func testSetPersonIDHash(t *testing.T, s suite) {
 	err = failUpdate(t, st, func(tx store.Tx) error { return tx.SetPersonIDHash(t.Context(), 1<<40, idHash("c")) })
 	wantCode(t, "SetPersonIDHash of an unknown person", err, store.ENotFound)
 }
+
+// testLockCredentials: LockCredentials reads as CredentialsByNumbers does,
+// and a write decided from what it read cannot undo a change another
+// handle made meanwhile. The other handle corrects the holder's name while
+// the first transaction holds what it read; the first then rewrites the
+// register fields from that read. Whatever the interleaving, the
+// correction must survive: it either waits for the lock, or lands before
+// the read. The bounded wait only gives a correction that does not wait
+// (no lock) the chance to land inside the window; it decides nothing.
+func testLockCredentials(t *testing.T, s suite) {
+	a, b := s.pair(t)
+	orig := sampleCredential("A1", 0)
+	insertCredentials(t, a, t0, orig, sampleCredential("B1", 0))
+	got := map[string]*store.Credential{}
+	update(t, a, func(tx store.Tx) (err error) {
+		got, err = tx.LockCredentials(t.Context(), []string{"A1", "Z9", "B1"})
+		return err
+	})
+	if len(got) != 2 || got["A1"] == nil || got["B1"] == nil {
+		t.Fatalf("LockCredentials = %v, want A1 and B1", got)
+	}
+	checkEqual(t, "LockCredentials A1", stored(orig, t0), got["A1"])
+
+	corrected := make(chan error, 1)
+	err := a.Update(t.Context(), func(tx store.Tx) error {
+		read, err := tx.LockCredentials(t.Context(), []string{"A1"})
+		if err != nil {
+			return err
+		}
+		go func() {
+			to := *got["A1"]
+			to.HolderName, to.HolderNameFolded = "张卫华", "张卫华"
+			corrected <- b.Update(t.Context(), func(tx store.Tx) error {
+				return tx.CorrectCredential(t.Context(), got["A1"], &to, t0.Add(time.Hour))
+			})
+		}()
+		select {
+		case err := <-corrected: // landed without waiting: allowed only if it was before the read
+			corrected <- err
+		case <-time.After(200 * time.Millisecond):
+		}
+		rereg := *read["A1"]
+		rereg.RegisteredUntil = store.NewDate(2031, time.June, 30)
+		return tx.UpdateCredentialRecords(t.Context(), []*store.Credential{&rereg}, t0.Add(2*time.Hour))
+	})
+	if err != nil {
+		t.Fatalf("re-registration: %v", err)
+	}
+	if err := <-corrected; err != nil {
+		t.Fatalf("correction: %v", err)
+	}
+	for name, st := range map[string]store.Store{"a": a, "b": b} {
+		c, err := st.CredentialByNumber(t.Context(), "A1")
+		if err != nil || c.HolderName != "张卫华" || c.RegisteredUntil != store.NewDate(2031, time.June, 30) {
+			t.Errorf("%s: A1 = %+v, %v; want both the correction and the re-registration", name, c, err)
+		}
+	}
+}

@@ -83,6 +83,7 @@ var groups = []struct {
 		{"HistoryEntries", testCredentialHistoryEntries},
 		{"Correct", testCorrectCredential},
 		{"CorrectRace", testCorrectCredentialRace},
+		{"Lock", testLockCredentials},
 	}},
 	{"Bans", []test{
 		{"RoundTripAndOrder", testBans},
