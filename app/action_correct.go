@@ -210,7 +210,7 @@ func (a *App) correctLink(ctx context.Context, tx store.Tx, c, to *store.Credent
 	if err != nil {
 		return 0, 0, false, fmt.Errorf("app: correction id hash: %w", err)
 	}
-	persons, err := tx.PersonsByIDHashes(ctx, [][]byte{h})
+	persons, err := tx.LockPersonsByIDHashes(ctx, [][]byte{h})
 	if err != nil {
 		return 0, 0, false, err
 	}

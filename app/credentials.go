@@ -186,7 +186,9 @@ func (a *App) planRows(ctx context.Context, tx store.Tx, rows []*validCredential
 	persons := map[string]*store.Person{}
 	if len(hashes) > 0 {
 		var err error
-		if persons, err = tx.PersonsByIDHashes(ctx, hashes); err != nil {
+		// Locked, so that a person renamed while the batch is decided is
+		// not linked under the name they had.
+		if persons, err = tx.LockPersonsByIDHashes(ctx, hashes); err != nil {
 			return nil, err
 		}
 	}

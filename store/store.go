@@ -187,6 +187,12 @@ type Tx interface {
 	// returns cannot overwrite a change committed in between.
 	LockCredentials(ctx context.Context, numbers []string) (map[string]*Credential, error)
 
+	// LockPersonsByIDHashes returns the persons among hashes, as
+	// PersonsByIDHashes does, and keeps any other transaction from
+	// renaming them or changing their ID hash until this one ends, so that
+	// a link decided from a person's name still holds when it commits.
+	LockPersonsByIDHashes(ctx context.Context, hashes [][]byte) (map[string]*Person, error)
+
 	// CorrectCredential rewrites what identifies the holder of a credential
 	// (HolderName with HolderNameFolded, PersonID, Kind, IssuedOn) from the
 	// values in from to those in to, and sets UpdatedAt to at. The write is

@@ -182,6 +182,34 @@ func (r reader) PersonsByIDHashes(ctx context.Context, hashes [][]byte) (map[str
 	return out, nil
 }
 
+// LockPersonsByIDHashes reads the persons among hashes with FOR SHARE, in
+// hash order: a concurrent RenamePerson or SetPersonIDHash (an UPDATE,
+// which needs a stronger lock) waits until this transaction ends, and one
+// that committed first is read as it committed. FOR SHARE rather than FOR
+// UPDATE: imports linking credentials to one person do not wait for each
+// other, and a ban's foreign key check (KEY SHARE) is not held up.
+func (t *tx) LockPersonsByIDHashes(ctx context.Context, hashes [][]byte) (map[string]*store.Person, error) {
+	out := make(map[string]*store.Person, len(hashes))
+	if len(hashes) == 0 {
+		return out, nil
+	}
+	rows, err := t.tx.Query(ctx, `SELECT id, name, id_hash, created_at FROM persons
+		WHERE id_hash = ANY($1::bytea[]) ORDER BY id_hash FOR SHARE`, hashes)
+	if err != nil {
+		return nil, wrap("lock persons", err)
+	}
+	ps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*store.Person, error) {
+		return scanPerson(row)
+	})
+	if err != nil {
+		return nil, wrap("lock persons", err)
+	}
+	for _, p := range ps {
+		out[string(p.IDHash)] = p
+	}
+	return out, nil
+}
+
 // PersonByID returns the person with that id, or ENotFound.
 func (r reader) PersonByID(ctx context.Context, id int64) (*store.Person, error) {
 	p, err := scanPerson(r.q.QueryRow(ctx, `SELECT id, name, id_hash, created_at FROM persons WHERE id = $1`, id))

@@ -181,3 +181,9 @@ func (t *txn) personUpdated(ctx context.Context, op string, id int64, res sql.Re
 	}
 	return store.Errorf(store.EConflict, "the person was changed by someone else a moment ago")
 }
+
+// LockPersonsByIDHashes is PersonsByIDHashes: a write transaction holds
+// SQLite's one write lock, so no other writer can change what it read.
+func (t *txn) LockPersonsByIDHashes(ctx context.Context, hashes [][]byte) (map[string]*store.Person, error) {
+	return t.PersonsByIDHashes(ctx, hashes)
+}

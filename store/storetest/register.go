@@ -316,3 +316,61 @@ func testLockCredentials(t *testing.T, s suite) {
 		}
 	}
 }
+
+// testLockPersons: LockPersonsByIDHashes reads as PersonsByIDHashes does,
+// and a credential linked under the name it read is not left behind by a
+// rename another handle makes meanwhile: at the end every credential of
+// the person bears the person's name. The bounded wait only gives a rename
+// that does not wait (no lock) the chance to land inside the window.
+func testLockPersons(t *testing.T, s suite) {
+	a, b := s.pair(t)
+	p := &store.Person{Name: "张伟华", IDHash: idHash("p"), CreatedAt: t0}
+	createPersons(t, a, p)
+	first := sampleCredential("A1", p.ID)
+	first.HolderName = "张伟华"
+	insertCredentials(t, a, t0, first)
+	var got map[string]*store.Person
+	update(t, a, func(tx store.Tx) (err error) {
+		got, err = tx.LockPersonsByIDHashes(t.Context(), [][]byte{idHash("p"), idHash("none")})
+		return err
+	})
+	if len(got) != 1 || got[string(idHash("p"))] == nil {
+		t.Fatalf("LockPersonsByIDHashes = %v, want the one person", got)
+	}
+	checkEqual(t, "LockPersonsByIDHashes", norm(*p), got[string(idHash("p"))])
+
+	renamed := make(chan error, 1)
+	err := a.Update(t.Context(), func(tx store.Tx) error {
+		read, err := tx.LockPersonsByIDHashes(t.Context(), [][]byte{idHash("p")})
+		if err != nil {
+			return err
+		}
+		go func() {
+			renamed <- b.Update(t.Context(), func(tx store.Tx) error {
+				_, err := tx.RenamePerson(t.Context(), p.ID, "张伟华", "张卫华", "张卫华", t0.Add(time.Hour))
+				return err
+			})
+		}()
+		select {
+		case err := <-renamed:
+			renamed <- err
+		case <-time.After(200 * time.Millisecond):
+		}
+		person := read[string(idHash("p"))]
+		c := sampleCredential("B1", person.ID)
+		c.HolderName, c.HolderNameFolded = person.Name, person.Name
+		return tx.InsertCredentials(t.Context(), []*store.Credential{c}, t0.Add(2*time.Hour))
+	})
+	if err != nil {
+		t.Fatalf("link: %v", err)
+	}
+	if err := <-renamed; err != nil {
+		t.Fatalf("rename: %v", err)
+	}
+	for _, no := range []string{"A1", "B1"} {
+		c, err := b.CredentialByNumber(t.Context(), no)
+		if err != nil || c.HolderName != "张卫华" {
+			t.Errorf("%s = %+v, %v; want the person's new name 张卫华", no, c, err)
+		}
+	}
+}

@@ -67,6 +67,7 @@ var groups = []struct {
 		{"ByID", testPersonByID},
 		{"Rename", testRenamePerson},
 		{"SetIDHash", testSetPersonIDHash},
+		{"Lock", testLockPersons},
 	}},
 	{"Credentials", []test{
 		{"RoundTrip", testCredentialRoundTrip},
