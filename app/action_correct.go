@@ -189,7 +189,7 @@ func applyCorrectCredential(ctx context.Context, a *App, tx store.Tx, act *store
 	}
 	for _, h := range history {
 		if err := a.enqueue(ctx, tx, "credential.corrected", "credential:"+h.CertificateNo, map[string]any{
-			"certificate_no": h.CertificateNo, "person_id": to.PersonID, "action_id": act.ID,
+			"certificate_no": h.CertificateNo, "person_id": to.PersonID, "action_id": act.ID, "changes": h.Fields,
 		}); err != nil {
 			return err
 		}
