@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -117,7 +118,7 @@ func (a *App) CreateCredential(ctx context.Context, actor string, in CredentialI
 		} else if !errNotFound(err) {
 			return err
 		}
-		plan, err := a.planRows(ctx, tx, []*validCredential{v}, nil, keepColumns{}, now)
+		plan, err := a.decideRows(ctx, tx, []*validCredential{v}, keepColumns{}, now)
 		if err != nil {
 			return err
 		}
@@ -174,24 +175,11 @@ type rowPlan struct {
 //
 // An existing credential that is linked to no person may be linked by a
 // row: that adds a link, it changes none, and it passes the same name
-// check. The reads are two bulk queries for the whole batch, never one per
-// row. Persons to create get their IDs in write.
-func (a *App) planRows(ctx context.Context, tx store.Tx, rows []*validCredential, existing map[string]*store.Credential, keep keepColumns, now time.Time) (*rowPlan, error) {
-	var hashes [][]byte
-	for _, r := range rows {
-		if r.idHash != nil {
-			hashes = append(hashes, r.idHash)
-		}
-	}
-	persons := map[string]*store.Person{}
-	if len(hashes) > 0 {
-		var err error
-		// Locked, so that a person renamed while the batch is decided is
-		// not linked under the name they had.
-		if persons, err = tx.LockPersonsByIDHashes(ctx, hashes); err != nil {
-			return nil, err
-		}
-	}
+// check. existing holds the rows' registered credentials and persons the
+// persons holding their ID numbers; persons is not changed. Persons to
+// create get their IDs in write.
+func (a *App) planRows(rows []*validCredential, existing map[string]*store.Credential, persons map[string]*store.Person, keep keepColumns, now time.Time) *rowPlan {
+	persons = maps.Clone(persons) // the plan adds the persons it creates
 	plan := &rowPlan{changes: map[*validCredential][]store.FieldChange{}, holder: map[*validCredential]*store.Person{}}
 	for _, r := range rows {
 		r.cred.PersonID = 0 // Update may run this again after a rolled-back attempt set it
@@ -239,7 +227,96 @@ func (a *App) planRows(ctx context.Context, tx store.Tx, rows []*validCredential
 		plan.updates = append(plan.updates, r)
 		plan.changes[r] = changes
 	}
-	return plan, nil
+	return plan
+}
+
+// decideRows plans rows (see planRows) from the register as it is inside
+// tx, with two bulk reads for the whole batch, never one per row. Only what
+// the plan writes from is then locked: the credentials it re-registers (so
+// that a correction committed meanwhile is not undone) and the persons it
+// links to (so that none is linked under a name it has just lost). When a
+// locked row turned out changed since the plain read, the plan is made
+// again from the locked state. Rows the plan leaves alone are not locked:
+// a rerun of a file of a million unchanged rows takes no lock at all.
+func (a *App) decideRows(ctx context.Context, tx store.Tx, rows []*validCredential, keep keepColumns, now time.Time) (*rowPlan, error) {
+	numbers := make([]string, len(rows))
+	var hashes [][]byte
+	for i, r := range rows {
+		numbers[i] = r.cred.CertificateNo
+		if r.idHash != nil {
+			hashes = append(hashes, r.idHash)
+		}
+	}
+	existing, err := tx.CredentialsByNumbers(ctx, numbers)
+	if err != nil {
+		return nil, err
+	}
+	persons := map[string]*store.Person{}
+	if len(hashes) > 0 {
+		if persons, err = tx.PersonsByIDHashes(ctx, hashes); err != nil {
+			return nil, err
+		}
+	}
+	lockedNos, lockedPersons := map[string]bool{}, map[string]bool{}
+	for {
+		plan := a.planRows(rows, existing, persons, keep, now)
+		var nos []string
+		for _, r := range plan.updates {
+			if no := r.cred.CertificateNo; !lockedNos[no] {
+				lockedNos[no] = true
+				nos = append(nos, no)
+			}
+		}
+		var hs [][]byte
+		for _, r := range slices.Concat(plan.inserts, plan.updates) { // an unchanged row links nothing
+			// A person this plan creates needs no lock.
+			if p := plan.holder[r]; p != nil && p.ID != 0 && !lockedPersons[string(p.IDHash)] {
+				lockedPersons[string(p.IDHash)] = true
+				hs = append(hs, p.IDHash)
+			}
+		}
+		if len(nos)+len(hs) == 0 {
+			return plan, nil
+		}
+		moved := false
+		if len(nos) > 0 {
+			locked, err := tx.LockCredentials(ctx, nos)
+			if err != nil {
+				return nil, err
+			}
+			for _, no := range nos {
+				if c := locked[no]; c == nil || !c.SameRecord(existing[no]) {
+					moved = true
+					existing[no] = c
+				}
+			}
+		}
+		if len(hs) > 0 {
+			locked, err := tx.LockPersonsByIDHashes(ctx, hs)
+			if err != nil {
+				return nil, err
+			}
+			for _, h := range hs {
+				if p, old := locked[string(h)], persons[string(h)]; p == nil || p.ID != old.ID || p.Name != old.Name {
+					moved = true
+					persons[string(h)] = p
+				}
+			}
+		}
+		if !moved {
+			return plan, nil
+		}
+		for no, c := range existing {
+			if c == nil {
+				delete(existing, no)
+			}
+		}
+		for h, p := range persons {
+			if p == nil {
+				delete(persons, h)
+			}
+		}
+	}
 }
 
 // identityChange names the first identifying field of old that row would

@@ -188,17 +188,8 @@ func (a *App) importBatch(ctx context.Context, reg registration, batch []*validC
 	now := a.now()
 	var plan *rowPlan
 	err := a.store.Update(ctx, func(tx store.Tx) error {
-		numbers := make([]string, len(batch))
-		for i, v := range batch {
-			numbers[i] = v.cred.CertificateNo
-		}
-		// Locked, so that a correction or rename committed while this batch
-		// is decided cannot be undone by its re-registrations.
-		existing, err := tx.LockCredentials(ctx, numbers)
-		if err != nil {
-			return err
-		}
-		if plan, err = a.planRows(ctx, tx, batch, existing, keep, now); err != nil {
+		var err error
+		if plan, err = a.decideRows(ctx, tx, batch, keep, now); err != nil {
 			return err
 		}
 		if len(plan.inserts)+len(plan.updates) == 0 {

@@ -117,7 +117,9 @@ func (t *tx) AddCredentialChanges(ctx context.Context, cs []*store.CredentialCha
 	var missing pgtype.Text
 	var ids []int64
 	err := t.tx.QueryRow(ctx, `WITH input AS MATERIALIZED (
-			SELECT u.*, nextval(pg_get_serial_sequence('credential_changes', 'id')) AS id
+			-- The sequence is looked up once (an init plan), not per row:
+			-- pg_get_serial_sequence searches the catalogue on every call.
+			SELECT u.*, nextval((SELECT pg_get_serial_sequence('credential_changes', 'id'))::regclass) AS id
 			FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::date[], $6::text[],
 				$7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
 				$14::text[], $15::bigint[], $16::text[]) WITH ORDINALITY
