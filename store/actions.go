@@ -55,7 +55,7 @@ type CredentialChange struct {
 	ID            int64
 	CertificateNo string
 	At            time.Time
-	Kind          string // one of the Change* kinds; "" reads as ChangeStatus
+	Kind          string // one of the Change* kinds
 	Actor         string // who made the change; for an action, its approver
 	Source        string // one of the Source* values
 	SourceFile    string // SourceImport: the file's name as given
