@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/term"
@@ -43,7 +44,7 @@ func (e env) importCredentials(ctx context.Context, args []string) int {
 	defer a.Close()
 
 	start := time.Now()
-	opt := app.ImportOptions{Encoding: *encoding}
+	opt := app.ImportOptions{Encoding: *encoding, FileName: filepath.Base(rest[0])}
 	if !*asJSON {
 		opt.OnReject = func(r app.Reject) {
 			field := ""

@@ -166,3 +166,64 @@ func TestAuditVerifyCommand(t *testing.T) {
 		t.Fatalf("tampered chain: exit %d %s", code, out)
 	}
 }
+
+// TestImportCommandKeepsWhoHoldsACredential: on the command line too, a
+// file cannot rename a holder, re-link a credential to another person, or
+// link one by ID number to a person of another name; the report names
+// each refused line and nothing of it is applied.
+func TestImportCommandKeepsWhoHoldsACredential(t *testing.T) {
+	c := newCLI(t)
+	const idA, idB = "110108198001010015", "110108198001010023"
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte("certificate_no,holder_name,id_number,kind,issued_on,registered_until\n"+body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	code, out, errOut := c.run("", "import", "credentials", write("first.csv",
+		"20191100000000001,王芳,"+idA+",primary,2019-07-01,2029-06-30\n"+
+			"20191100000000002,李四,"+idB+",primary,2019-07-01,2029-06-30\n"))
+	if code != exitOK || !strings.Contains(out, "2 inserted") {
+		t.Fatalf("first import: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = c.run("", "import", "credentials", write("second.csv",
+		"20191100000000001,王五,"+idA+",primary,2019-07-01,2029-06-30\n"+ // rename
+			"20191100000000002,李四,"+idA+",primary,2019-07-01,2029-06-30\n"+ // re-link
+			"20191100000000003,赵六,"+idB+",primary,2019-07-01,2029-06-30\n"+ // mislink
+			"20191100000000004,李四,"+idB+",primary,2020-07-01,2030-06-30\n")) // the same person's second credential
+	for _, want := range []string{"line 2: identity_change holder_name:", "line 3: identity_change id_number:",
+		"line 4: id_name_mismatch id_number:", "4 rows read (utf-8): 1 inserted, 0 updated, 0 unchanged, 3 rejected"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("exit %d; output lacks %q:\n%s", code, want, out)
+		}
+	}
+	if code != exitRejected || strings.Contains(out, idA) || strings.Contains(out, idB) {
+		t.Fatalf("exit %d, want %d, and no ID number in the report:\n%s", code, exitRejected, out)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(c.dir, "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var names string
+	if err := db.QueryRow(`SELECT group_concat(certificate_no || '=' || holder_name, ' ') FROM
+		(SELECT certificate_no, holder_name FROM credentials ORDER BY certificate_no)`).Scan(&names); err != nil {
+		t.Fatal(err)
+	}
+	if want := "20191100000000001=王芳 20191100000000002=李四 20191100000000004=李四"; names != want {
+		t.Fatalf("register holds %s, want %s", names, want)
+	}
+	var persons, linked int
+	if err := db.QueryRow(`SELECT count(DISTINCT person_id), count(*) FROM credentials
+		WHERE certificate_no IN ('20191100000000002', '20191100000000004')`).Scan(&persons, &linked); err != nil || persons != 1 || linked != 2 {
+		t.Fatalf("李四's credentials are linked to %d persons (%v), want one", persons, err)
+	}
+	var file string
+	var row int
+	if err := db.QueryRow(`SELECT source_file, source_row FROM credential_changes
+		WHERE certificate_no = '20191100000000004'`).Scan(&file, &row); err != nil || file != "second.csv" || row != 5 {
+		t.Fatalf("history of the imported credential: %q row %d (%v), want second.csv row 5", file, row, err)
+	}
+}

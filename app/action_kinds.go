@@ -192,7 +192,8 @@ func applyCredentialStatus(ctx context.Context, a *App, tx store.Tx, act *store.
 		return outcome{}, err
 	}
 	change := &store.CredentialChange{CertificateNo: c.CertificateNo, At: now, FromStatus: from, ToStatus: to.Status, Until: until,
-		Reason: act.Reason, CaseID: p.CaseID, ActionID: act.ID, ProposedBy: act.ProposedBy, ApprovedBy: approver}
+		Reason: act.Reason, CaseID: p.CaseID, ActionID: act.ID, ProposedBy: act.ProposedBy, ApprovedBy: approver,
+		Kind: store.ChangeStatus, Actor: approver, Source: store.SourceAction}
 	if err := tx.AddCredentialChange(ctx, change); err != nil {
 		return outcome{}, err
 	}

@@ -57,6 +57,8 @@ func (a *App) kinds() map[string]kindSpec {
 		store.ActionReinstateCredential: {role: store.RoleRegistrar, required: []string{"certificate_no"}, check: checkCredentialAction(store.ActionReinstateCredential), apply: applyCredentialStatus},
 		store.ActionImposeBan:           {role: store.RoleRegistrar, required: []string{"name", "scope", "starts_on"}, optional: []string{"certificate_no", "id_number", "ends_on", "case_id"}, check: checkImposeBan, apply: applyImposeBan},
 		store.ActionLiftBan:             {role: store.RoleRegistrar, required: []string{"ban_id"}, check: checkLiftBan, apply: applyLiftBan},
+		store.ActionCorrectCredential: {role: store.RoleRegistrar, required: []string{"certificate_no"},
+			optional: []string{"holder_name", "id_number", "credential_kind", "issued_on"}, check: checkCorrectCredential, apply: applyCorrectCredential},
 	}
 }
 
@@ -64,7 +66,7 @@ func (a *App) kinds() map[string]kindSpec {
 func actionKinds() []string {
 	return []string{store.ActionPublishCase, store.ActionAmendCase, store.ActionWithdrawCase,
 		store.ActionRevokeCredential, store.ActionSuspendCredential, store.ActionReinstateCredential,
-		store.ActionImposeBan, store.ActionLiftBan}
+		store.ActionImposeBan, store.ActionLiftBan, store.ActionCorrectCredential}
 }
 
 const (

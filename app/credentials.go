@@ -3,8 +3,11 @@ package app
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"ethicsportal/store"
@@ -28,6 +31,7 @@ type validCredential struct {
 	cred     store.Credential
 	idNumber string // normalised; "" when not given
 	idHash   []byte // its keyed hash, computed once
+	line     int    // the line of an imported row; 0 for the API
 }
 
 const maxTextField = 200 // characters of subject and issuer
@@ -98,8 +102,12 @@ func requiredDate(field, s string) (store.Date, error) {
 }
 
 // CreateCredential adds one credential to the register on behalf of actor,
-// and audits it. Field errors as *Error naming the field; EConflict if the
-// certificate number exists.
+// records its creation in the credential's history and audits it. Field
+// errors as *Error naming the field; EConflict if the certificate number
+// exists (a registered credential is re-registered by an import, and what
+// identifies its holder is corrected by correct_credential, never by this
+// call); EIDNameMismatch if the ID number belongs to a person registered
+// under another name.
 func (a *App) CreateCredential(ctx context.Context, actor string, in CredentialInput) (*CredentialRecord, error) {
 	v, err := a.validate(in)
 	if err != nil {
@@ -108,14 +116,20 @@ func (a *App) CreateCredential(ctx context.Context, actor string, in CredentialI
 	now := a.now()
 	err = a.store.Update(ctx, func(tx store.Tx) error {
 		if _, err := tx.CredentialByNumber(ctx, v.cred.CertificateNo); err == nil {
-			return store.FieldError(store.EConflict, "certificate_no", "certificate %s is already in the register", v.cred.CertificateNo)
+			return store.FieldError(store.EConflict, "certificate_no", "certificate %s is already in the register; "+
+				"re-register it by import, or correct what identifies its holder with a correct_credential action", v.cred.CertificateNo)
 		} else if !errNotFound(err) {
 			return err
 		}
-		if err := a.linkPersons(ctx, tx, []*validCredential{v}, nil); err != nil {
+		plan, err := a.decideRows(ctx, tx, []*validCredential{v}, keepColumns{}, now)
+		if err != nil {
 			return err
 		}
-		if err := tx.InsertCredentials(ctx, []*store.Credential{&v.cred}, now); err != nil {
+		if len(plan.rejects) > 0 {
+			r := plan.rejects[0]
+			return store.FieldError(r.Code, r.Field, "%s", r.Detail)
+		}
+		if err := plan.write(ctx, tx, now, registration{actor: actor, source: store.SourceAPI}); err != nil {
 			return err
 		}
 		return a.record(ctx, tx, actor, "credential.create", "credential:"+v.cred.CertificateNo, credentialDetails(&v.cred, v.idNumber != ""))
@@ -126,51 +140,280 @@ func (a *App) CreateCredential(ctx context.Context, actor string, in CredentialI
 	return a.Credential(ctx, v.cred.CertificateNo)
 }
 
-// linkPersons sets PersonID on each credential whose row gave an ID number,
-// to the person with that ID number, creating persons that do not exist yet.
-// A row without an ID number keeps the link of the existing credential.
-func (a *App) linkPersons(ctx context.Context, tx store.Tx, rows []*validCredential, existing map[string]*store.Credential) error {
-	var hashes [][]byte
+// registration says who registers rows and from where, for their history.
+type registration struct {
+	actor  string
+	source string // store.SourceAPI or store.SourceImport
+	file   string // the import file's name
+}
+
+// rowPlan is what registering a batch of rows will write: the persons to
+// create, the credentials to insert and to re-register, and the rows that
+// must be rejected. planRows decides it from bulk reads; write carries it
+// out.
+type rowPlan struct {
+	persons   []*store.Person
+	inserts   []*validCredential
+	updates   []*validCredential
+	changes   map[*validCredential][]store.FieldChange // what each update changes
+	holder    map[*validCredential]*store.Person       // the person a row's ID number links it to
+	unchanged int
+	rejects   []Reject
+}
+
+// planRows decides, for each valid row, whether it creates a credential,
+// re-registers one, changes nothing, or is rejected, by DESIGN principle 8:
+//
+//   - a row that would change what identifies the holder of an existing
+//     credential (holder_name, kind, issued_on, or the ID number it is
+//     linked to) is rejected with EIdentityChange: those change only by a
+//     correct_credential action;
+//   - a row whose ID number belongs to a person registered under another
+//     name (after folding) is rejected with EIDNameMismatch, and never
+//     linked to that person; this includes persons created by earlier
+//     rows of the same batch;
+//   - otherwise a row with an ID number links its credential to the person
+//     with that number (a new person when there is none), and a row
+//     without one keeps the existing link.
+//
+// An existing credential that is linked to no person may be linked by a
+// row: that adds a link, it changes none, and it passes the same name
+// check. existing holds the rows' registered credentials and persons the
+// persons holding their ID numbers; persons is not changed. Persons to
+// create get their IDs in write.
+func (a *App) planRows(rows []*validCredential, existing map[string]*store.Credential, persons map[string]*store.Person, keep keepColumns, now time.Time) *rowPlan {
+	persons = maps.Clone(persons) // the plan adds the persons it creates
+	plan := &rowPlan{changes: map[*validCredential][]store.FieldChange{}, holder: map[*validCredential]*store.Person{}}
 	for _, r := range rows {
-		if old := existing[r.cred.CertificateNo]; old != nil {
+		r.cred.PersonID = 0 // Update may run this again after a rolled-back attempt set it
+		old := existing[r.cred.CertificateNo]
+		var person *store.Person
+		if r.idHash != nil {
+			person = persons[string(r.idHash)]
+		}
+		if old != nil {
+			if keep.subject {
+				r.cred.Subject = old.Subject
+			}
+			if keep.issuer {
+				r.cred.Issuer = old.Issuer
+			}
+			if field, was := identityChange(old, r, person); field != "" {
+				plan.rejects = append(plan.rejects, Reject{Row: r.line, Code: store.EIdentityChange, Field: field,
+					Detail: fmt.Sprintf("certificate %s is registered with another %s%s; what identifies a holder changes only through a correct_credential action, so nothing of this row was applied", r.cred.CertificateNo, field, was)})
+				continue
+			}
 			r.cred.PersonID = old.PersonID
 		}
+		if person != nil && a.folder.Fold(person.Name) != r.cred.HolderNameFolded {
+			plan.rejects = append(plan.rejects, Reject{Row: r.line, Code: store.EIDNameMismatch, Field: "id_number",
+				Detail: "this ID number belongs to a person registered under another name; the row was not applied"})
+			continue
+		}
+		if r.idHash != nil && person == nil {
+			person = &store.Person{Name: r.cred.HolderName, IDHash: r.idHash, CreatedAt: now}
+			persons[string(r.idHash)] = person
+			plan.persons = append(plan.persons, person)
+		}
+		if person != nil {
+			plan.holder[r] = person // its ID is set in write when the person is new
+		}
+		if old == nil {
+			plan.inserts = append(plan.inserts, r)
+			continue
+		}
+		changes := reregistration(old, r, old.PersonID == 0 && person != nil)
+		if len(changes) == 0 {
+			plan.unchanged++
+			continue
+		}
+		plan.updates = append(plan.updates, r)
+		plan.changes[r] = changes
+	}
+	return plan
+}
+
+// decideRows plans rows (see planRows) from the register as it is inside
+// tx, with two bulk reads for the whole batch, never one per row. Only what
+// the plan writes from is then locked: the credentials it re-registers (so
+// that a correction committed meanwhile is not undone) and the persons it
+// links to (so that none is linked under a name it has just lost). When a
+// locked row turned out changed since the plain read, the plan is made
+// again from the locked state. Rows the plan leaves alone are not locked:
+// a rerun of a file of a million unchanged rows takes no lock at all.
+func (a *App) decideRows(ctx context.Context, tx store.Tx, rows []*validCredential, keep keepColumns, now time.Time) (*rowPlan, error) {
+	numbers := make([]string, len(rows))
+	var hashes [][]byte
+	for i, r := range rows {
+		numbers[i] = r.cred.CertificateNo
 		if r.idHash != nil {
 			hashes = append(hashes, r.idHash)
 		}
 	}
-	if len(hashes) == 0 {
-		return nil
-	}
-	persons, err := tx.PersonsByIDHashes(ctx, hashes)
+	existing, err := tx.CredentialsByNumbers(ctx, numbers)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var fresh []*store.Person
-	now := a.now()
-	for _, r := range rows {
-		if r.idHash == nil {
-			continue
-		}
-		if _, ok := persons[string(r.idHash)]; !ok {
-			p := &store.Person{Name: r.cred.HolderName, IDHash: r.idHash, CreatedAt: now}
-			persons[string(r.idHash)] = p
-			fresh = append(fresh, p)
+	persons := map[string]*store.Person{}
+	if len(hashes) > 0 {
+		if persons, err = tx.PersonsByIDHashes(ctx, hashes); err != nil {
+			return nil, err
 		}
 	}
-	if len(fresh) > 0 {
+	lockedNos, lockedPersons := map[string]bool{}, map[string]bool{}
+	for {
+		plan := a.planRows(rows, existing, persons, keep, now)
+		var nos []string
+		for _, r := range plan.updates {
+			if no := r.cred.CertificateNo; !lockedNos[no] {
+				lockedNos[no] = true
+				nos = append(nos, no)
+			}
+		}
+		var hs [][]byte
+		for _, r := range slices.Concat(plan.inserts, plan.updates) { // an unchanged row links nothing
+			// A person this plan creates needs no lock.
+			if p := plan.holder[r]; p != nil && p.ID != 0 && !lockedPersons[string(p.IDHash)] {
+				lockedPersons[string(p.IDHash)] = true
+				hs = append(hs, p.IDHash)
+			}
+		}
+		if len(nos)+len(hs) == 0 {
+			return plan, nil
+		}
+		moved := false
+		if len(nos) > 0 {
+			locked, err := tx.LockCredentials(ctx, nos)
+			if err != nil {
+				return nil, err
+			}
+			for _, no := range nos {
+				if c := locked[no]; c == nil || !c.SameRecord(existing[no]) {
+					moved = true
+					existing[no] = c
+				}
+			}
+		}
+		if len(hs) > 0 {
+			locked, err := tx.LockPersonsByIDHashes(ctx, hs)
+			if err != nil {
+				return nil, err
+			}
+			for _, h := range hs {
+				if p, old := locked[string(h)], persons[string(h)]; p == nil || p.ID != old.ID || p.Name != old.Name {
+					moved = true
+					persons[string(h)] = p
+				}
+			}
+		}
+		if !moved {
+			return plan, nil
+		}
+		for no, c := range existing {
+			if c == nil {
+				delete(existing, no)
+			}
+		}
+		for h, p := range persons {
+			if p == nil {
+				delete(persons, h)
+			}
+		}
+	}
+}
+
+// identityChange names the first identifying field of old that row would
+// change, and says what the register holds when that can be shown (never
+// an ID number); "" when the row changes none. person is the one holding
+// the row's ID number, if any.
+func identityChange(old *store.Credential, row *validCredential, person *store.Person) (field, was string) {
+	switch {
+	case old.HolderName != row.cred.HolderName:
+		return "holder_name", fmt.Sprintf(" (%s)", old.HolderName)
+	case old.Kind != row.cred.Kind:
+		return "kind", fmt.Sprintf(" (%s)", old.Kind)
+	case old.IssuedOn != row.cred.IssuedOn:
+		return "issued_on", fmt.Sprintf(" (%s)", old.IssuedOn)
+	case row.idHash != nil && old.PersonID != 0 && (person == nil || person.ID != old.PersonID):
+		return "id_number", ""
+	}
+	return "", ""
+}
+
+// reregistration lists the fields a row changes in an existing credential
+// whose identity it keeps: the registration, subject and issuer, and a
+// first link to a person (links).
+func reregistration(old *store.Credential, row *validCredential, links bool) []store.FieldChange {
+	var out []store.FieldChange
+	if old.RegisteredUntil != row.cred.RegisteredUntil {
+		out = append(out, store.FieldChange{Field: "registered_until", From: old.RegisteredUntil.String(), To: row.cred.RegisteredUntil.String()})
+	}
+	if old.Subject != row.cred.Subject {
+		out = append(out, store.FieldChange{Field: "subject", From: old.Subject, To: row.cred.Subject})
+	}
+	if old.Issuer != row.cred.Issuer {
+		out = append(out, store.FieldChange{Field: "issuer", From: old.Issuer, To: row.cred.Issuer})
+	}
+	if links {
+		out = append(out, store.FieldChange{Field: store.FieldIDNumber})
+	}
+	return out
+}
+
+// write creates the plan's persons, inserts and re-registers its
+// credentials, and adds a history entry for each credential it changed.
+func (p *rowPlan) write(ctx context.Context, tx store.Tx, now time.Time, reg registration) error {
+	if len(p.persons) > 0 {
 		// In hash order, for the same reason the import sorts credentials.
-		slices.SortFunc(fresh, func(x, y *store.Person) int { return bytes.Compare(x.IDHash, y.IDHash) })
-		if err := tx.CreatePersons(ctx, fresh); err != nil {
+		slices.SortFunc(p.persons, func(x, y *store.Person) int { return bytes.Compare(x.IDHash, y.IDHash) })
+		if err := tx.CreatePersons(ctx, p.persons); err != nil {
 			return err
 		}
 	}
-	for _, r := range rows {
-		if r.idHash != nil {
-			r.cred.PersonID = persons[string(r.idHash)].ID
-		}
+	for r, person := range p.holder {
+		r.cred.PersonID = person.ID
 	}
-	return nil
+	fresh := make([]*store.Credential, len(p.inserts))
+	for i, r := range p.inserts {
+		fresh[i] = &r.cred
+	}
+	// In key order, inserts walk the B-tree from one page to the next
+	// instead of jumping about it: fewer page reads and splits.
+	slices.SortFunc(fresh, func(x, y *store.Credential) int { return strings.Compare(x.CertificateNo, y.CertificateNo) })
+	if err := tx.InsertCredentials(ctx, fresh, now); err != nil {
+		return err
+	}
+	changed := make([]*store.Credential, len(p.updates))
+	for i, r := range p.updates {
+		changed[i] = &r.cred
+	}
+	if err := tx.UpdateCredentialRecords(ctx, changed, now); err != nil {
+		return err
+	}
+	entries := make([]*store.CredentialChange, 0, len(p.inserts)+len(p.updates))
+	entry := func(r *validCredential, kind string, fields []store.FieldChange) {
+		e := &store.CredentialChange{CertificateNo: r.cred.CertificateNo, At: now, Kind: kind, Actor: reg.actor,
+			Source: reg.source, Fields: fields}
+		if reg.source == store.SourceImport {
+			e.SourceFile, e.SourceRow = reg.file, r.line
+		}
+		entries = append(entries, e)
+	}
+	for _, r := range p.inserts {
+		var fields []store.FieldChange
+		if r.cred.PersonID != 0 {
+			fields = []store.FieldChange{{Field: store.FieldIDNumber}}
+		}
+		entry(r, store.ChangeCreated, fields)
+	}
+	for _, r := range p.updates {
+		entry(r, store.ChangeReregistered, p.changes[r])
+	}
+	// In number order, as for the inserts: the history's index on the
+	// number then takes its entries page by page. A batch holds one entry
+	// per credential, so no credential's entries change order.
+	slices.SortFunc(entries, func(x, y *store.CredentialChange) int { return strings.Compare(x.CertificateNo, y.CertificateNo) })
+	return tx.AddCredentialChanges(ctx, entries)
 }
 
 // CredentialRecord is a credential as a registrar sees it: the register

@@ -57,21 +57,29 @@ type ImportProgress struct {
 
 // ImportOptions tune an import. All fields may be left zero.
 type ImportOptions struct {
+	FileName   string               // the file's name, kept in each credential's history
 	Encoding   string               // "", "auto", "utf-8" or "gb18030"
 	OnProgress func(ImportProgress) // after each batch
 	OnReject   func(Reject)         // for every rejected row, as it happens
 }
 
-// ImportCredentials reads a CSV file of credentials and upserts them by
+// ImportCredentials reads a CSV file of credentials and registers them by
 // certificate number in batches. A rerun of the same file changes nothing
-// (every row counts as unchanged). Register fields are updated; statuses are
-// not: an import never reinstates a revoked or suspended credential. Bad
-// rows are reported and skipped; a row repeating a certificate number seen
-// earlier in the file is rejected. The error is for a file that cannot be
-// read at all (no header, a missing column) or a failing store.
+// (every row counts as unchanged). A row for a registered credential may
+// re-register it (registered_until, subject, issuer); statuses never change
+// here (an import never reinstates a revoked or suspended credential), and
+// a row that would change what identifies the holder (holder_name, kind,
+// issued_on, the ID number it is linked to) is rejected with
+// EIdentityChange, as is a row whose ID number belongs to a person of
+// another name with EIDNameMismatch (see planRows). Bad rows are reported
+// and skipped, and nothing of them is applied; a row repeating a
+// certificate number seen earlier in the file is rejected. The error is for
+// a file that cannot be read at all (no header, a missing column) or a
+// failing store.
 //
-// Each committed batch is one audit event by actor naming the inserted and
-// updated certificate numbers.
+// Every credential created or re-registered gets a history entry naming
+// actor, opt.FileName and the row; each committed batch is one audit event
+// by actor naming the file and the inserted and updated numbers.
 func (a *App) ImportCredentials(ctx context.Context, actor string, r io.Reader, opt ImportOptions) (*ImportReport, error) {
 	cr, err := csvfile.NewReader(r, opt.Encoding)
 	if err != nil {
@@ -112,7 +120,7 @@ func (a *App) ImportCredentials(ctx context.Context, actor string, r io.Reader, 
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := a.importBatch(ctx, actor, batch, keep, rep); err != nil {
+		if err := a.importBatch(ctx, registration{actor: actor, source: store.SourceImport, file: opt.FileName}, batch, keep, rep, reject); err != nil {
 			return err
 		}
 		batch = batch[:0]
@@ -156,6 +164,7 @@ func (a *App) ImportCredentials(ctx context.Context, actor string, r io.Reader, 
 			continue
 		}
 		seen[v.cred.CertificateNo] = rec.Line
+		v.line = rec.Line
 		batch = append(batch, v)
 		if len(batch) == ImportBatch {
 			if err := flush(); err != nil {
@@ -172,81 +181,50 @@ func (a *App) ImportCredentials(ctx context.Context, actor string, r io.Reader, 
 // keepColumns names the optional register fields a file has no column for.
 type keepColumns struct{ subject, issuer bool }
 
-// importBatch upserts one batch in one transaction.
-func (a *App) importBatch(ctx context.Context, actor string, batch []*validCredential, keep keepColumns, rep *ImportReport) error {
+// importBatch registers one batch in one transaction, and then reports the
+// batch's rejected rows (Update may run fn more than once, so they are
+// reported only after it succeeded).
+func (a *App) importBatch(ctx context.Context, reg registration, batch []*validCredential, keep keepColumns, rep *ImportReport, reject func(Reject)) error {
 	now := a.now()
-	var inserted, updated, unchanged int
+	var plan *rowPlan
 	err := a.store.Update(ctx, func(tx store.Tx) error {
-		inserted, updated, unchanged = 0, 0, 0
-		numbers := make([]string, len(batch))
-		for i, v := range batch {
-			numbers[i] = v.cred.CertificateNo
-		}
-		existing, err := tx.CredentialsByNumbers(ctx, numbers)
-		if err != nil {
+		var err error
+		if plan, err = a.decideRows(ctx, tx, batch, keep, now); err != nil {
 			return err
 		}
-		if err := a.linkPersons(ctx, tx, batch, existing); err != nil {
-			return err
-		}
-		var fresh, changed []*store.Credential
-		for _, v := range batch {
-			old, ok := existing[v.cred.CertificateNo]
-			if ok && keep.subject {
-				v.cred.Subject = old.Subject
-			}
-			if ok && keep.issuer {
-				v.cred.Issuer = old.Issuer
-			}
-			switch {
-			case !ok:
-				fresh = append(fresh, &v.cred)
-			case old.SameRecord(&v.cred):
-				unchanged++
-			default:
-				changed = append(changed, &v.cred)
-			}
-		}
-		// In key order, inserts walk the B-tree from one page to the next
-		// instead of jumping about it: fewer page reads and splits.
-		slices.SortFunc(fresh, func(x, y *store.Credential) int { return strings.Compare(x.CertificateNo, y.CertificateNo) })
-		if len(fresh) > 0 {
-			if err := tx.InsertCredentials(ctx, fresh, now); err != nil {
-				return err
-			}
-		}
-		if len(changed) > 0 {
-			if err := tx.UpdateCredentialRecords(ctx, changed, now); err != nil {
-				return err
-			}
-		}
-		inserted, updated = len(fresh), len(changed)
-		if inserted+updated == 0 {
+		if len(plan.inserts)+len(plan.updates) == 0 {
 			return nil // a batch that changed nothing is not a change
 		}
-		return a.record(ctx, tx, actor, "credential.import", "register", importDetails{
-			Inserted: numbersOf(fresh), Updated: numbersOf(changed), Unchanged: unchanged,
+		if err := plan.write(ctx, tx, now, reg); err != nil {
+			return err
+		}
+		return a.record(ctx, tx, reg.actor, "credential.import", "register", importDetails{
+			File: reg.file, Inserted: numbersOfRows(plan.inserts), Updated: numbersOfRows(plan.updates), Unchanged: plan.unchanged,
 		})
 	})
 	if err != nil {
 		return internal("import batch", err)
 	}
-	rep.Inserted += inserted
-	rep.Updated += updated
-	rep.Unchanged += unchanged
+	rep.Inserted += len(plan.inserts)
+	rep.Updated += len(plan.updates)
+	rep.Unchanged += plan.unchanged
+	for _, r := range plan.rejects {
+		reject(r)
+	}
 	return nil
 }
 
 type importDetails struct {
+	File      string   `json:"file,omitempty"`
 	Inserted  []string `json:"inserted"`
 	Updated   []string `json:"updated"`
 	Unchanged int      `json:"unchanged"`
 }
 
-func numbersOf(cs []*store.Credential) []string {
-	out := make([]string, len(cs))
-	for i, c := range cs {
-		out[i] = c.CertificateNo
+func numbersOfRows(rows []*validCredential) []string {
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.cred.CertificateNo
 	}
 	return out
 }

@@ -68,10 +68,12 @@ func TestRevokeNeedsTwoPeople(t *testing.T) {
 	wantProblem(t, e.approve(tm.reviewer2, id), 409, "conflict")
 	g := e.do("GET", "/api/v1/admin/credentials/"+certNo, nil, bearer(tm.registrar)...)
 	hist := g.json["history"].([]any)
-	if len(hist) != 1 {
+	if len(hist) != 2 { // the registration, then the revocation
 		t.Fatalf("history %v", hist)
 	}
-	if h := hist[0].(map[string]any); h["from"] != "active" || h["to"] != "revoked" || h["approved_by"] != "rev" || h["proposed_by"] != "root" || h["reason"] != "严重违反师德，依法撤销" {
+	if h := hist[1].(map[string]any); h["kind"] != "status" || h["actor"] != "rev" || h["from"] != "active" || h["to"] != "revoked" ||
+		h["approved_by"] != "rev" || h["proposed_by"] != "root" || h["reason"] != "严重违反师德，依法撤销" ||
+		fmt.Sprint(h["source"]) != "map[action_id:"+id+" type:action]" {
 		t.Fatalf("history entry %v", h)
 	}
 	// Revocation is final.
@@ -308,8 +310,8 @@ func TestConcurrentApprovalsApplyOnce(t *testing.T) {
 				}
 			}
 			g := a.do("GET", "/api/v1/admin/credentials/"+certNo, nil, bearer(tm.registrar)...)
-			if n := len(g.json["history"].([]any)); n != 5 {
-				t.Fatalf("history has %d entries after 5 actions: %s", n, g.body)
+			if n := len(g.json["history"].([]any)); n != 6 {
+				t.Fatalf("history has %d entries after the registration and 5 actions: %s", n, g.body)
 			}
 			if a.auditCount(tm.admin) < 5 {
 				t.Fatal("approvals missing from the audit log")

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -36,17 +38,32 @@ type banJSON struct {
 	LiftedAt  *time.Time `json:"lifted_at,omitempty"` // admin view only
 }
 
-// changeJSON is one entry of a credential's status history.
+// changeJSON is one entry of a credential's history: its creation, a
+// re-registration, a correction or a status change, with who made it and
+// from where. from and to are the statuses of a status change.
 type changeJSON struct {
-	At         time.Time  `json:"at"`
-	From       string     `json:"from"`
-	To         string     `json:"to"`
-	Until      store.Date `json:"until"`
-	Reason     string     `json:"reason"`
-	CaseID     string     `json:"case_id,omitempty"`
-	ActionID   int64      `json:"action_id"`
-	ProposedBy string     `json:"proposed_by"`
-	ApprovedBy string     `json:"approved_by"`
+	At         time.Time           `json:"at"`
+	Kind       string              `json:"kind"`
+	Actor      string              `json:"actor"`
+	Source     changeSourceJSON    `json:"source"`
+	Changes    []store.FieldChange `json:"changes"`
+	From       string              `json:"from,omitempty"`
+	To         string              `json:"to,omitempty"`
+	Until      store.Date          `json:"until"`
+	Reason     string              `json:"reason,omitempty"`
+	CaseID     string              `json:"case_id,omitempty"`
+	ActionID   int64               `json:"action_id,omitempty"`
+	ProposedBy string              `json:"proposed_by,omitempty"`
+	ApprovedBy string              `json:"approved_by,omitempty"`
+}
+
+// changeSourceJSON says where a change came from: the API, a row of an
+// import file, or an action.
+type changeSourceJSON struct {
+	Type     string `json:"type"`
+	File     string `json:"file,omitempty"`
+	Row      int    `json:"row,omitempty"`
+	ActionID int64  `json:"action_id,omitempty"`
 }
 
 func toCredentialJSON(r *app.CredentialRecord) credentialJSON {
@@ -57,8 +74,13 @@ func toCredentialJSON(r *app.CredentialRecord) credentialJSON {
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	for _, h := range r.History {
-		out.History = append(out.History, changeJSON{At: h.At.UTC(), From: h.FromStatus, To: h.ToStatus, Until: h.Until, Reason: h.Reason,
-			CaseID: h.CaseID, ActionID: h.ActionID, ProposedBy: h.ProposedBy, ApprovedBy: h.ApprovedBy})
+		cj := changeJSON{At: h.At.UTC(), Kind: h.Kind, Actor: h.Actor, Changes: h.Fields, From: h.FromStatus, To: h.ToStatus,
+			Until: h.Until, Reason: h.Reason, CaseID: h.CaseID, ActionID: h.ActionID, ProposedBy: h.ProposedBy, ApprovedBy: h.ApprovedBy,
+			Source: changeSourceJSON{Type: h.Source, File: h.SourceFile, Row: h.SourceRow, ActionID: h.ActionID}}
+		if cj.Changes == nil {
+			cj.Changes = []store.FieldChange{}
+		}
+		out.History = append(out.History, cj)
 	}
 	for _, b := range r.Bans {
 		bj := banJSON{ID: b.ID, Scope: b.Scope, StartsOn: b.StartsOn, EndsOn: b.EndsOn, Permanent: b.Permanent()}
@@ -111,9 +133,34 @@ func (s *Server) importCredentials(c *fiber.Ctx) error {
 	}
 	// The body buffer belongs to Fiber; the import reads it only within
 	// this handler, so no copy is needed.
-	rep, err := s.app.ImportCredentials(c.UserContext(), principal(c).Username, bytes.NewReader(c.Body()), app.ImportOptions{Encoding: enc})
+	rep, err := s.app.ImportCredentials(c.UserContext(), principal(c).Username, bytes.NewReader(c.Body()),
+		app.ImportOptions{Encoding: enc, FileName: uploadName(c.Get(fiber.HeaderContentDisposition))})
 	if err != nil {
 		return err
 	}
 	return c.JSON(rep)
 }
+
+// uploadName is the file name an upload gives in its Content-Disposition
+// header (as a browser or curl -H sends it), kept in the history of every
+// credential the import touches; "upload.csv" when none is given. Only the
+// base name is kept, and only if it is plain text of a sane length.
+func uploadName(disposition string) string {
+	const fallback = "upload.csv"
+	_, params, err := mime.ParseMediaType(disposition)
+	if err != nil {
+		return fallback
+	}
+	name := params["filename"]
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	if name == "" || len(name) > 255 || !utf8.ValidString(name) || strings.ContainsFunc(name, unsafeRune) {
+		return fallback
+	}
+	return name
+}
+
+// unsafeRune reports control characters and format characters such as
+// bidirectional overrides, which could make a file name read as another.
+func unsafeRune(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }

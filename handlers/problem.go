@@ -55,6 +55,9 @@ var statusOf = map[string]int{
 	store.ERateLimited:   fiber.StatusTooManyRequests,
 	store.EInternal:      fiber.StatusInternalServerError,
 	store.EUnavailable:   fiber.StatusServiceUnavailable,
+	// The register refuses these changes whatever the request's form.
+	store.EIdentityChange: fiber.StatusConflict,
+	store.EIDNameMismatch: fiber.StatusUnprocessableEntity,
 }
 
 // codeOfStatus turns Fiber's own errors (no route, body over the server

@@ -48,8 +48,9 @@ func instancesFor(round int, a, b *env) (*env, *env) {
 // raceCert is the certificate number a round registers.
 func raceCert(round int) string { return fmt.Sprintf("2019110014100%04d", round) }
 
-// history returns the credential's history as from>to steps.
-func (e *env) history(token, no string) []string {
+// statusSteps returns the status changes in the credential's history as
+// from>to steps.
+func (e *env) statusSteps(token, no string) []string {
 	e.t.Helper()
 	r := e.do("GET", "/api/v1/admin/credentials/"+no, nil, bearer(token)...)
 	if r.status != 200 {
@@ -58,6 +59,9 @@ func (e *env) history(token, no string) []string {
 	var steps []string
 	for _, h := range r.json["history"].([]any) {
 		h := h.(map[string]any)
+		if h["kind"] != "status" {
+			continue
+		}
 		steps = append(steps, fmt.Sprintf("%s>%s", h["from"], h["to"]))
 	}
 	return steps
@@ -104,7 +108,7 @@ func TestRevokeAndSuspendAtOnce(t *testing.T) {
 				if rr.status != 200 || rr.str("status") != "applied" {
 					t.Fatalf("round %d: the revocation answered %d %s; it applies whatever the suspension did", round, rr.status, rr.body)
 				}
-				hist := a.history(rc.registrar, no)
+				hist := a.statusSteps(rc.registrar, no)
 				switch rs.status {
 				case 200: // suspended first, then revoked
 					orders["suspend, revoke"]++
@@ -148,7 +152,7 @@ func TestReinstateAndRevokeAtOnce(t *testing.T) {
 				if rr.status != 200 {
 					t.Fatalf("round %d: the revocation answered %d %s; it applies whatever the reinstatement did", round, rr.status, rr.body)
 				}
-				hist := a.history(rc.registrar, no)
+				hist := a.statusSteps(rc.registrar, no)
 				switch ri.status {
 				case 200:
 					orders["reinstate, revoke"]++

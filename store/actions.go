@@ -15,6 +15,7 @@ const (
 	ActionReinstateCredential = "reinstate_credential"
 	ActionImposeBan           = "impose_ban"
 	ActionLiftBan             = "lift_ban"
+	ActionCorrectCredential   = "correct_credential"
 )
 
 // Action statuses. An action is applied or rejected exactly once.
@@ -46,20 +47,56 @@ type ActionFilter struct {
 	Offset int
 }
 
-// CredentialChange is one entry of a credential's status history.
+// CredentialChange is one entry of a credential's history: its creation, a
+// re-registration, a correction of what identifies the holder, or a status
+// change. Every change to the register leaves one, saying who made it, when,
+// and from where (the API, a row of an import file, or an applied action).
 type CredentialChange struct {
 	ID            int64
 	CertificateNo string
 	At            time.Time
-	FromStatus    string
-	ToStatus      string
-	Until         Date // end of a suspension; zero otherwise
+	Kind          string // one of the Change* kinds
+	Actor         string // who made the change; for an action, its approver
+	Source        string // one of the Source* values
+	SourceFile    string // SourceImport: the file's name as given
+	SourceRow     int    // SourceImport: the line of the file (the header is line 1)
+	Fields        []FieldChange
+	FromStatus    string // ChangeStatus: the effective status before
+	ToStatus      string // ChangeStatus: the stored status after
+	Until         Date   // end of a suspension; zero otherwise
 	Reason        string
 	CaseID        string
 	ActionID      int64
 	ProposedBy    string
 	ApprovedBy    string
 }
+
+// Kinds of credential change.
+const (
+	ChangeCreated      = "created"      // registered for the first time
+	ChangeReregistered = "reregistered" // registered_until, subject or issuer changed by a registrar
+	ChangeCorrected    = "corrected"    // what identifies the holder changed by correct_credential
+	ChangeStatus       = "status"       // status changed by an action
+)
+
+// Sources of credential changes.
+const (
+	SourceAPI    = "api"    // POST /api/v1/admin/credentials
+	SourceImport = "import" // a CSV import, over HTTP or on the command line
+	SourceAction = "action" // an applied two-person action (ActionID)
+)
+
+// FieldChange is one register field that a change set. From and To are the
+// values before and after, except for FieldIDNumber: an ID number is never
+// kept, so that entry only says that the holder's ID-number link changed.
+type FieldChange struct {
+	Field string `json:"field"`
+	From  string `json:"from,omitempty"`
+	To    string `json:"to,omitempty"`
+}
+
+// FieldIDNumber names the ID-number link in a FieldChange.
+const FieldIDNumber = "id_number"
 
 // OutboxMessage is a side effect to carry out after a commit (index the
 // case, bump the cache generation, call the webhooks). It is written in the

@@ -26,6 +26,12 @@ const (
 	ERateLimited  = "rate_limited"           // too many requests
 	EUnavailable  = "unavailable"            // a dependency is down
 	EInternal     = "internal"               // a bug or an unexpected failure
+
+	// What identifies the holder of a registered credential changes only
+	// by correct_credential, never by an import or a registrar alone.
+	EIdentityChange = "identity_change"
+	// An ID number belongs to a person registered under another name.
+	EIDNameMismatch = "id_name_mismatch"
 )
 
 // Error is the one error type the application returns to its callers. Code

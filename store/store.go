@@ -90,8 +90,9 @@ type Reader interface {
 	// BanByID returns the ban with that id.
 	BanByID(ctx context.Context, id int64) (*Ban, error)
 
-	// CredentialHistory returns the status changes of a credential in the
-	// order they were made. An unknown number gives an empty slice.
+	// CredentialHistory returns the changes of a credential (creation,
+	// re-registrations, corrections, status changes) in the order they were
+	// made. An unknown number gives an empty slice.
 	CredentialHistory(ctx context.Context, certificateNo string) ([]CredentialChange, error)
 
 	// ActionByID returns the action with that id.
@@ -189,6 +190,46 @@ type Tx interface {
 	// AddCredentialChange appends to a credential's history and sets the
 	// change's ID. ENotFound if the certificate number does not exist.
 	AddCredentialChange(ctx context.Context, c *CredentialChange) error
+
+	// AddCredentialChanges appends cs, in order, to their credentials'
+	// histories and sets their IDs: AddCredentialChange for many at once, as
+	// an import writes one per row. ENotFound if a certificate number does
+	// not exist; then nothing is added.
+	AddCredentialChanges(ctx context.Context, cs []*CredentialChange) error
+
+	// LockCredentials returns the credentials among numbers that exist, as
+	// CredentialsByNumbers does, and keeps any other transaction from
+	// changing them until this one ends: a write decided from what it
+	// returns cannot overwrite a change committed in between.
+	LockCredentials(ctx context.Context, numbers []string) (map[string]*Credential, error)
+
+	// LockPersonsByIDHashes returns the persons among hashes, as
+	// PersonsByIDHashes does, and keeps any other transaction from
+	// renaming them or changing their ID hash until this one ends, so that
+	// a link decided from a person's name still holds when it commits.
+	LockPersonsByIDHashes(ctx context.Context, hashes [][]byte) (map[string]*Person, error)
+
+	// CorrectCredential rewrites what identifies the holder of a credential
+	// (HolderName with HolderNameFolded, PersonID, Kind, IssuedOn) from the
+	// values in from to those in to, and sets UpdatedAt to at. The write is
+	// conditional on the stored credential still holding from's values:
+	// EConflict, changing nothing, when another change came first (also one
+	// committed by a concurrent transaction). ENotFound if the number does
+	// not exist.
+	CorrectCredential(ctx context.Context, from, to *Credential, at time.Time) error
+
+	// RenamePerson sets the person's Name to name and the holder name (and
+	// its folded form) of every credential linked to the person, and returns
+	// those credentials' numbers with the holder name each had before. The
+	// write is conditional: EConflict, changing nothing, when the person's
+	// name is no longer from. ENotFound if there is no such person.
+	RenamePerson(ctx context.Context, id int64, from, name, folded string, at time.Time) (map[string]string, error)
+
+	// SetPersonIDHash gives a person who has no ID number the hash of one.
+	// EConflict, changing nothing, when the person has one already (also
+	// when a concurrent transaction set it) or another person holds hash;
+	// ENotFound if there is no such person.
+	SetPersonIDHash(ctx context.Context, id int64, hash []byte) error
 
 	// CreateAction inserts a proposed action and sets its ID.
 	CreateAction(ctx context.Context, a *Action) error

@@ -123,6 +123,33 @@ func (r reader) CredentialsByNumbers(ctx context.Context, numbers []string) (map
 	return out, nil
 }
 
+// LockCredentials reads the credentials among numbers with FOR UPDATE, in
+// number order so that two transactions locking overlapping sets take the
+// locks in one order. Under READ COMMITTED a plain read followed by a write
+// could overwrite a change committed between them; a row locked here waits
+// for a concurrent writer to finish and is then read as it committed.
+func (t *tx) LockCredentials(ctx context.Context, numbers []string) (map[string]*store.Credential, error) {
+	out := make(map[string]*store.Credential, len(numbers))
+	if len(numbers) == 0 {
+		return out, nil
+	}
+	rows, err := t.tx.Query(ctx, `SELECT `+credentialCols+` FROM credentials
+		WHERE certificate_no = ANY($1::text[]) ORDER BY certificate_no FOR UPDATE`, numbers)
+	if err != nil {
+		return nil, wrap("lock credentials", err)
+	}
+	cs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*store.Credential, error) {
+		return scanCredential(row)
+	})
+	if err != nil {
+		return nil, wrap("lock credentials", err)
+	}
+	for _, c := range cs {
+		out[c.CertificateNo] = c
+	}
+	return out, nil
+}
+
 func scanPerson(row pgx.Row) (*store.Person, error) {
 	var p store.Person
 	if err := row.Scan(&p.ID, &p.Name, &p.IDHash, timeCol{&p.CreatedAt}); err != nil {
@@ -148,6 +175,34 @@ func (r reader) PersonsByIDHashes(ctx context.Context, hashes [][]byte) (map[str
 	})
 	if err != nil {
 		return nil, wrap("persons", err)
+	}
+	for _, p := range ps {
+		out[string(p.IDHash)] = p
+	}
+	return out, nil
+}
+
+// LockPersonsByIDHashes reads the persons among hashes with FOR SHARE, in
+// hash order: a concurrent RenamePerson or SetPersonIDHash (an UPDATE,
+// which needs a stronger lock) waits until this transaction ends, and one
+// that committed first is read as it committed. FOR SHARE rather than FOR
+// UPDATE: imports linking credentials to one person do not wait for each
+// other, and a ban's foreign key check (KEY SHARE) is not held up.
+func (t *tx) LockPersonsByIDHashes(ctx context.Context, hashes [][]byte) (map[string]*store.Person, error) {
+	out := make(map[string]*store.Person, len(hashes))
+	if len(hashes) == 0 {
+		return out, nil
+	}
+	rows, err := t.tx.Query(ctx, `SELECT id, name, id_hash, created_at FROM persons
+		WHERE id_hash = ANY($1::bytea[]) ORDER BY id_hash FOR SHARE`, hashes)
+	if err != nil {
+		return nil, wrap("lock persons", err)
+	}
+	ps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*store.Person, error) {
+		return scanPerson(row)
+	})
+	if err != nil {
+		return nil, wrap("lock persons", err)
 	}
 	for _, p := range ps {
 		out[string(p.IDHash)] = p

@@ -2,11 +2,14 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"ethicsportal/store"
 )
@@ -113,38 +116,100 @@ func (t *tx) credentialMoved(ctx context.Context, op string, tag pgconn.CommandT
 }
 
 // AddCredentialChange appends c to its credential's history and sets c.ID,
-// or returns ENotFound when the certificate number does not exist. As in
-// CreateBan the existence test is part of the insert and the foreign key
-// stays as the guarantee.
+// or returns ENotFound when the certificate number does not exist.
 func (t *tx) AddCredentialChange(ctx context.Context, c *store.CredentialChange) error {
-	err := t.tx.QueryRow(ctx, `INSERT INTO credential_changes (certificate_no, at, from_status, to_status,
-			until, reason, case_id, action_id, proposed_by, approved_by)
-		SELECT $1::text, $2::timestamptz, $3::text, $4::text, $5::date, $6::text, nullif($7::text, ''),
-			nullif($8::bigint, 0), $9::text, $10::text
-		WHERE EXISTS (SELECT 1 FROM credentials WHERE certificate_no = $1::text)
-		RETURNING id`,
-		c.CertificateNo, timeArg(c.At), c.FromStatus, c.ToStatus, dateArg(c.Until), c.Reason, c.CaseID,
-		c.ActionID, c.ProposedBy, c.ApprovedBy).Scan(&c.ID)
-	var pe *pgconn.PgError
-	if errors.Is(err, pgx.ErrNoRows) || errors.As(err, &pe) && pe.Code == codeForeignKeyViolation {
-		return store.FieldError(store.ENotFound, "certificate_no", "no such credential")
-	}
-	return wrap("add credential change", err)
+	return t.AddCredentialChanges(ctx, []*store.CredentialChange{c})
 }
 
-// CredentialHistory returns the credential's status changes in the order
-// they were added; an empty slice for an unknown number.
+// AddCredentialChanges appends cs in order and sets their IDs, or adds none
+// and returns ENotFound when a certificate number does not exist. One
+// statement however many entries: the columns go as arrays. The ids are
+// drawn before inserting, in input order, so that entries added together
+// keep their order in the history (RETURNING promises no order). As in
+// CreateBan the existence test is part of the statement, so a miss leaves
+// the transaction usable, and the foreign key stays as the guarantee.
+func (t *tx) AddCredentialChanges(ctx context.Context, cs []*store.CredentialChange) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	// One array per column, in the order of the statement's parameters.
+	n := len(cs)
+	text := func() []string { return make([]string, n) }
+	no, from, to, reason, caseID, proposed, approved := text(), text(), text(), text(), text(), text(), text()
+	kind, actor, source, file := text(), text(), text(), text()
+	at, until := make([]pgtype.Timestamptz, n), make([]pgtype.Date, n)
+	actionID, row := make([]int64, n), make([]int64, n)
+	fields := make([]pgtype.Text, n)
+	for i, c := range cs {
+		no[i], from[i], to[i], reason[i], caseID[i] = c.CertificateNo, c.FromStatus, c.ToStatus, c.Reason, c.CaseID
+		proposed[i], approved[i], kind[i], actor[i] = c.ProposedBy, c.ApprovedBy, c.Kind, c.Actor
+		source[i], file[i], row[i], actionID[i] = c.Source, c.SourceFile, int64(c.SourceRow), c.ActionID
+		at[i], until[i] = timeArg(c.At), dateArg(c.Until)
+		if len(c.Fields) > 0 {
+			b, err := json.Marshal(c.Fields)
+			if err != nil {
+				return fmt.Errorf("postgres: encode changed fields: %w", err)
+			}
+			fields[i] = pgtype.Text{String: string(b), Valid: true}
+		}
+	}
+	var missing pgtype.Text
+	var ids []int64
+	err := t.tx.QueryRow(ctx, `WITH input AS MATERIALIZED (
+			-- The sequence is looked up once (an init plan), not per row:
+			-- pg_get_serial_sequence searches the catalogue on every call.
+			SELECT u.*, nextval((SELECT pg_get_serial_sequence('credential_changes', 'id'))::regclass) AS id
+			FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::date[], $6::text[],
+				$7::text[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+				$14::text[], $15::bigint[], $16::text[]) WITH ORDINALITY
+				AS u(no, at, from_status, to_status, until, reason, case_id, action_id, proposed_by,
+					approved_by, kind, actor, source, source_file, source_row, fields, ord)
+		), missing AS (
+			SELECT no FROM input WHERE NOT EXISTS (SELECT 1 FROM credentials c WHERE c.certificate_no = input.no)
+			LIMIT 1
+		), ins AS (
+			INSERT INTO credential_changes (id, certificate_no, at, from_status, to_status, until, reason,
+				case_id, action_id, proposed_by, approved_by, kind, actor, source, source_file, source_row, fields)
+			SELECT id, no, at, from_status, to_status, until, reason, nullif(case_id, ''), nullif(action_id, 0),
+				proposed_by, approved_by, kind, actor, source, source_file, source_row, fields
+			FROM input WHERE NOT EXISTS (SELECT 1 FROM missing) ORDER BY ord
+			RETURNING 1
+		)
+		SELECT (SELECT no FROM missing), array(SELECT id FROM input ORDER BY ord), (SELECT count(*) FROM ins)`,
+		no, at, from, to, until, reason, caseID, actionID, proposed, approved, kind, actor, source, file, row, fields,
+	).Scan(&missing, &ids, new(int64))
+	var pe *pgconn.PgError
+	if missing.Valid || errors.As(err, &pe) && pe.Code == codeForeignKeyViolation {
+		return store.FieldError(store.ENotFound, "certificate_no", "no such credential")
+	}
+	if err != nil {
+		return wrap("add credential changes", err)
+	}
+	for i, c := range cs {
+		c.ID = ids[i]
+	}
+	return nil
+}
+
+// CredentialHistory returns the credential's changes in the order they
+// were added; an empty slice for an unknown number.
 func (r reader) CredentialHistory(ctx context.Context, certificateNo string) ([]store.CredentialChange, error) {
 	rows, err := r.q.Query(ctx, `SELECT id, certificate_no, at, from_status, to_status, until, reason,
-		coalesce(case_id, ''), coalesce(action_id, 0), proposed_by, approved_by
+		coalesce(case_id, ''), coalesce(action_id, 0), proposed_by, approved_by,
+		kind, actor, source, source_file, source_row, fields
 		FROM credential_changes WHERE certificate_no = $1 ORDER BY id`, certificateNo)
 	if err != nil {
 		return nil, wrap("credential history", err)
 	}
 	cs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.CredentialChange, error) {
 		var c store.CredentialChange
+		var fields pgtype.Text
 		err := row.Scan(&c.ID, &c.CertificateNo, timeCol{&c.At}, &c.FromStatus, &c.ToStatus, &c.Until,
-			&c.Reason, &c.CaseID, &c.ActionID, &c.ProposedBy, &c.ApprovedBy)
+			&c.Reason, &c.CaseID, &c.ActionID, &c.ProposedBy, &c.ApprovedBy,
+			&c.Kind, &c.Actor, &c.Source, &c.SourceFile, &c.SourceRow, &fields)
+		if err == nil && fields.Valid {
+			err = json.Unmarshal([]byte(fields.String), &c.Fields)
+		}
 		return c, err
 	})
 	if err != nil {
@@ -154,6 +219,94 @@ func (r reader) CredentialHistory(ctx context.Context, certificateNo string) ([]
 		cs = []store.CredentialChange{}
 	}
 	return cs, nil
+}
+
+// CorrectCredential rewrites the identifying fields of a credential if it
+// still holds from's values. One conditional UPDATE: under READ COMMITTED
+// a concurrent writer's row lock makes it wait, then re-check the
+// condition against the committed row, so of two corrections decided from
+// one state the second matches nothing. EConflict then; ENotFound when the
+// number does not exist.
+func (t *tx) CorrectCredential(ctx context.Context, from, to *store.Credential, at time.Time) error {
+	if from.CertificateNo != to.CertificateNo {
+		return store.FieldError(store.EInvalid, "certificate_no", "a correction keeps the certificate number")
+	}
+	tag, err := t.tx.Exec(ctx, `UPDATE credentials SET holder_name = $2, holder_name_folded = $3,
+			person_id = nullif($4::bigint, 0), kind = $5, issued_on = $6, updated_at = $7
+		WHERE certificate_no = $1 AND holder_name = $8 AND holder_name_folded = $9
+			AND person_id IS NOT DISTINCT FROM nullif($10::bigint, 0) AND kind = $11
+			AND issued_on IS NOT DISTINCT FROM $12::date`,
+		from.CertificateNo, to.HolderName, to.HolderNameFolded, to.PersonID, to.Kind, dateArg(to.IssuedOn),
+		timeArg(at), from.HolderName, from.HolderNameFolded, from.PersonID, from.Kind, dateArg(from.IssuedOn))
+	if err != nil {
+		return wrap("correct credential", err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	if _, err := t.CredentialByNumber(ctx, from.CertificateNo); err != nil {
+		return err
+	}
+	return store.FieldError(store.EConflict, "certificate_no", "credential %s was changed by someone else a moment ago", from.CertificateNo)
+}
+
+// RenamePerson renames the person, if their name is still from, and every
+// credential linked to them, returning those numbers with their former
+// holder names. The person's row is updated first: a concurrent rename
+// waits for its lock and then finds the name changed (EConflict).
+func (t *tx) RenamePerson(ctx context.Context, id int64, from, name, folded string, at time.Time) (map[string]string, error) {
+	tag, err := t.tx.Exec(ctx, `UPDATE persons SET name = $2 WHERE id = $1 AND name = $3`, id, name, from)
+	if err := t.personUpdated(ctx, "rename person", id, tag, err); err != nil {
+		return nil, err
+	}
+	// The old names come from a self-join: RETURNING sees only the new row.
+	rows, err := t.tx.Query(ctx, `UPDATE credentials c SET holder_name = $2, holder_name_folded = $3, updated_at = $4
+		FROM credentials o WHERE o.certificate_no = c.certificate_no AND c.person_id = $1
+		RETURNING c.certificate_no, o.holder_name`, id, name, folded, timeArg(at))
+	if err != nil {
+		return nil, wrap("rename person credentials", err)
+	}
+	former := map[string]string{}
+	var no, old string
+	if _, err := pgx.ForEachRow(rows, []any{&no, &old}, func() error { former[no] = old; return nil }); err != nil {
+		return nil, wrap("rename person credentials", err)
+	}
+	return former, nil
+}
+
+// SetPersonIDHash sets the ID hash of a person who has none. EConflict when
+// the person has one or another person holds hash; ENotFound when there is
+// no such person.
+func (t *tx) SetPersonIDHash(ctx context.Context, id int64, hash []byte) error {
+	if len(hash) == 0 {
+		return store.FieldError(store.EInvalid, "id_hash", "an ID hash is required")
+	}
+	// The NOT EXISTS keeps the usual taken hash from aborting the
+	// transaction; the unique index decides a race with a concurrent insert.
+	tag, err := t.tx.Exec(ctx, `UPDATE persons SET id_hash = $2 WHERE id = $1 AND id_hash IS NULL
+		AND NOT EXISTS (SELECT 1 FROM persons WHERE id_hash = $2)`, id, hash)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == codeUniqueViolation {
+		return store.FieldError(store.EConflict, "id_hash", "a person with this ID number exists")
+	}
+	return t.personUpdated(ctx, "set person id hash", id, tag, err)
+}
+
+// personUpdated turns the outcome of a conditional one-row UPDATE of persons
+// into the contract's error: no row changed means no such person
+// (ENotFound) or one no longer in the state the write was conditional on
+// (EConflict).
+func (t *tx) personUpdated(ctx context.Context, op string, id int64, tag pgconn.CommandTag, err error) error {
+	if err != nil {
+		return wrap(op, err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	if _, err := t.PersonByID(ctx, id); err != nil {
+		return err
+	}
+	return store.Errorf(store.EConflict, "the person was changed by someone else a moment ago")
 }
 
 // exists runs a SELECT EXISTS (...) query.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"ethicsportal/store"
@@ -245,4 +246,29 @@ func (t *txn) credentialMissing(ctx context.Context, chunk []*store.Credential) 
 		}
 	}
 	return store.FieldError(store.ENotFound, "certificate_no", "a certificate number does not exist")
+}
+
+// CorrectCredential rewrites the identifying fields of a credential, if it
+// still holds from's. One conditional UPDATE: of two corrections decided
+// from one state, the second matches no row. EConflict then; ENotFound when
+// the number does not exist.
+func (t *txn) CorrectCredential(ctx context.Context, from, to *store.Credential, at time.Time) error {
+	if from.CertificateNo != to.CertificateNo {
+		return store.FieldError(store.EInvalid, "certificate_no", "a correction keeps the certificate number")
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE credentials SET holder_name = ?, holder_name_folded = ?,
+			person_id = ?, kind = ?, issued_on = ?, updated_at = ?
+		WHERE certificate_no = ? AND holder_name = ? AND holder_name_folded = ? AND person_id IS ?
+			AND kind = ? AND issued_on IS ?`,
+		to.HolderName, to.HolderNameFolded, idArg(to.PersonID), to.Kind, dateArg(to.IssuedOn),
+		timeArg(at.Truncate(time.Microsecond)), from.CertificateNo, from.HolderName, from.HolderNameFolded,
+		idArg(from.PersonID), from.Kind, dateArg(from.IssuedOn))
+	return t.credentialMoved(ctx, "correct credential", res, err, from.CertificateNo,
+		fmt.Sprintf("credential %s was changed by someone else a moment ago", from.CertificateNo))
+}
+
+// LockCredentials is CredentialsByNumbers: a write transaction holds
+// SQLite's one write lock, so no other writer can change what it read.
+func (t *txn) LockCredentials(ctx context.Context, numbers []string) (map[string]*store.Credential, error) {
+	return t.CredentialsByNumbers(ctx, numbers)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"ethicsportal/store"
 )
@@ -111,4 +112,78 @@ func (t *txn) personsConflict(ctx context.Context, ps []*store.Person) error {
 		return store.FieldError(store.EConflict, "id_hash", "a person with this ID number exists")
 	}
 	return nil
+}
+
+// RenamePerson renames the person and every credential linked to them,
+// returning those numbers with their former holder names. The rename is
+// conditional on the person's name (EConflict when it is no longer from);
+// ENotFound when there is no such person. These statements are prepared per
+// call: a correction is rare, and nothing waits on it.
+func (t *txn) RenamePerson(ctx context.Context, id int64, from, name, folded string, at time.Time) (map[string]string, error) {
+	res, err := t.tx.ExecContext(ctx, `UPDATE persons SET name = ? WHERE id = ? AND name = ?`, name, id, from)
+	if err := t.personUpdated(ctx, "rename person", id, res, err); err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.QueryContext(ctx, `SELECT certificate_no, holder_name FROM credentials WHERE person_id = ?`, id)
+	if err != nil {
+		return nil, wrap("rename person", err)
+	}
+	defer rows.Close()
+	former := map[string]string{}
+	for rows.Next() {
+		var no, old string
+		if err := rows.Scan(&no, &old); err != nil {
+			return nil, wrap("rename person", err)
+		}
+		former[no] = old
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("rename person", err)
+	}
+	if _, err := t.tx.ExecContext(ctx, `UPDATE credentials SET holder_name = ?, holder_name_folded = ?, updated_at = ?
+		WHERE person_id = ?`, name, folded, timeArg(at.Truncate(time.Microsecond)), id); err != nil {
+		return nil, wrap("rename person credentials", err)
+	}
+	return former, nil
+}
+
+// SetPersonIDHash sets the ID hash of a person who has none. EConflict when
+// the person has one or another person holds hash; ENotFound when there is
+// no such person.
+func (t *txn) SetPersonIDHash(ctx context.Context, id int64, hash []byte) error {
+	if len(hash) == 0 {
+		return store.FieldError(store.EInvalid, "id_hash", "an ID hash is required")
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE persons SET id_hash = ? WHERE id = ? AND id_hash IS NULL`, hash, id)
+	if isUnique(err) {
+		return store.FieldError(store.EConflict, "id_hash", "a person with this ID number exists")
+	}
+	return t.personUpdated(ctx, "set person id hash", id, res, err)
+}
+
+// personUpdated turns the outcome of a conditional one-row UPDATE of persons
+// into the contract's error: no row changed means no such person
+// (ENotFound) or one no longer in the state the write was conditional on
+// (EConflict).
+func (t *txn) personUpdated(ctx context.Context, op string, id int64, res sql.Result, err error) error {
+	if err != nil {
+		return wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return wrap(op, err)
+	}
+	if n == 1 {
+		return nil
+	}
+	if _, err := t.PersonByID(ctx, id); err != nil {
+		return err
+	}
+	return store.Errorf(store.EConflict, "the person was changed by someone else a moment ago")
+}
+
+// LockPersonsByIDHashes is PersonsByIDHashes: a write transaction holds
+// SQLite's one write lock, so no other writer can change what it read.
+func (t *txn) LockPersonsByIDHashes(ctx context.Context, hashes [][]byte) (map[string]*store.Person, error) {
+	return t.PersonsByIDHashes(ctx, hashes)
 }

@@ -59,6 +59,8 @@ const (
 	sLinkCredentialPerson
 	sSetCredentialStatus
 	sAddCredentialChange
+	sAddCredentialChanges8
+	sAddCredentialChanges64
 	sCreateAction
 	sDecideAction
 	sAppendAudit
@@ -81,7 +83,15 @@ const actionCols = `id, kind, object, params, reason, status, proposed_by, propo
 	decided_by, decided_at, decision_reason`
 
 const changeCols = `id, certificate_no, at, from_status, to_status, until, reason, case_id,
-	action_id, proposed_by, approved_by`
+	action_id, proposed_by, approved_by, kind, actor, source, source_file, source_row, fields`
+
+// changeInsertCols are the columns an added history entry sets, and
+// changeColCount their number: the parameters per row of its INSERT.
+const (
+	changeInsertCols = `certificate_no, at, from_status, to_status, until, reason, case_id, action_id,
+	proposed_by, approved_by, kind, actor, source, source_file, source_row, fields`
+	changeColCount = 16
+)
 
 const auditCols = `seq, at, actor, action, object, details, digest, prev_hash, hash`
 
@@ -103,6 +113,7 @@ type batchSize struct {
 var (
 	insertCredentialSizes = []batchSize{{64, sInsertCredentials64}, {8, sInsertCredentials8}, {1, sInsertCredentials1}}
 	updateCredentialSizes = []batchSize{{64, sUpdateCredentialRecords64}, {8, sUpdateCredentialRecords8}, {1, sUpdateCredentialRecords1}}
+	addChangeSizes        = []batchSize{{64, sAddCredentialChanges64}, {8, sAddCredentialChanges8}, {1, sAddCredentialChange}}
 )
 
 // chunks calls fn for consecutive pieces of rows, each of one of sizes.
@@ -180,8 +191,9 @@ var stmtSQL = [numStmts]string{
 		WHERE certificate_no = ? AND person_id IS ?`,
 	sSetCredentialStatus: `UPDATE credentials SET status = ?, suspended_until = ?, status_reason = ?, updated_at = ?
 		WHERE certificate_no = ? AND status = ? AND suspended_until IS ?`,
-	sAddCredentialChange: `INSERT INTO credential_changes (certificate_no, at, from_status, to_status, until,
-		reason, case_id, action_id, proposed_by, approved_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	sAddCredentialChange:    addCredentialChangesSQL(1),
+	sAddCredentialChanges8:  addCredentialChangesSQL(8),
+	sAddCredentialChanges64: addCredentialChangesSQL(64),
 	sCreateAction: `INSERT INTO actions (kind, object, params, reason, status, proposed_by, proposed_at,
 		decided_by, decided_at, decision_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 	// The pending condition is the guard that makes an action take effect
@@ -203,6 +215,13 @@ func valuesRows(rows, cols int) string {
 
 func insertCredentialsSQL(rows int) string {
 	return "INSERT OR FAIL INTO credentials (" + credentialCols + ") VALUES " + valuesRows(rows, credentialColCount)
+}
+
+// addCredentialChangesSQL inserts rows history entries. The ids are
+// assigned in the order of the VALUES list, so the entries of one call keep
+// their order in the history.
+func addCredentialChangesSQL(rows int) string {
+	return "INSERT INTO credential_changes (" + changeInsertCols + ") VALUES " + valuesRows(rows, changeColCount)
 }
 
 // updateRecordCols is the number of parameters per row of a record update:

@@ -90,6 +90,10 @@ func diffValue(want, got any) string {
 		if g := got.([]string); !slices.Equal(w, g) {
 			return fmt.Sprintf("got %q, want %q", g, w)
 		}
+	case []store.FieldChange:
+		if g := got.([]store.FieldChange); !slices.Equal(w, g) {
+			return fmt.Sprintf("got %+v, want %+v", g, w)
+		}
 	case store.Date:
 		if g := got.(store.Date); g.String() != w.String() {
 			return fmt.Sprintf("got %q, want %q", g, w)

@@ -65,6 +65,9 @@ var groups = []struct {
 		{"Conflict", testCreatePersonsConflict},
 		{"ManyHashes", testPersonsByManyHashes},
 		{"ByID", testPersonByID},
+		{"Rename", testRenamePerson},
+		{"SetIDHash", testSetPersonIDHash},
+		{"Lock", testLockPersons},
 	}},
 	{"Credentials", []test{
 		{"RoundTrip", testCredentialRoundTrip},
@@ -83,6 +86,10 @@ var groups = []struct {
 		{"LinkPerson", testLinkCredentialPerson},
 		{"LinkPersonRace", testLinkCredentialPersonRace},
 		{"History", testCredentialHistory},
+		{"HistoryEntries", testCredentialHistoryEntries},
+		{"Correct", testCorrectCredential},
+		{"CorrectRace", testCorrectCredentialRace},
+		{"Lock", testLockCredentials},
 	}},
 	{"Bans", []test{
 		{"RoundTripAndOrder", testBans},
