@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"ethicsportal/auth"
 	"ethicsportal/config"
 	"ethicsportal/keys"
 	"ethicsportal/outbox"
@@ -36,6 +37,8 @@ type App struct {
 	tokenKeys   *keys.Ring
 	receiptKeys *keys.Ring
 	idPepper    []byte
+	passwords   *auth.Hasher
+	signIn      *auth.SignInPolicy
 	dummyHash   func() string // verified against when a username is unknown, so a miss costs what a hit costs
 	actionKinds map[string]kindSpec
 
@@ -62,6 +65,13 @@ type Option func(*App)
 // WithClock makes the App read the time from now instead of the wall clock.
 func WithClock(now func() time.Time) Option { return func(a *App) { a.now = now } }
 
+// WithPasswordParams makes the App hash new passwords with p instead of
+// auth.DefaultParams: tests lower the cost. Existing hashes are always
+// checked with the parameters recorded in them.
+func WithPasswordParams(p auth.Params) Option {
+	return func(a *App) { a.passwords = auth.NewHasher(p) }
+}
+
 // WithStore makes the App use s instead of opening the store the
 // configuration names. The App closes it.
 func WithStore(s store.Store) Option { return func(a *App) { a.store = s } }
@@ -69,7 +79,7 @@ func WithStore(s store.Store) Option { return func(a *App) { a.store = s } }
 // New opens the backends named by cfg and returns a ready App. Call Close
 // when done.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
-	a := &App{cfg: cfg, log: log, now: time.Now}
+	a := &App{cfg: cfg, log: log, now: time.Now, passwords: auth.NewHasher(auth.DefaultParams())}
 	for _, o := range opts {
 		o(a)
 	}
@@ -93,6 +103,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		Search: ratelimit.NewMemory(cfg.RateSearch.N, cfg.RateSearch.Period, a.now),
 		Login:  ratelimit.NewMemory(cfg.RateLogin.N, cfg.RateLogin.Period, a.now),
 	}
+	deviceKey, err := auth.LoadSecret(ctx, a.store, auth.DeviceKeySecret, 32)
+	if err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	a.signIn = auth.NewSignInPolicy(a.limits.Login, deviceKey, a.now)
 	return a, nil
 }
 
@@ -141,7 +157,7 @@ func (a *App) init(ctx context.Context) error {
 	}
 	// Made on first use: every command and test starts an App, few sign in.
 	a.dummyHash = sync.OnceValue(func() string {
-		h, _ := hashPassword("not a password anyone has: timing equaliser")
+		h, _ := a.passwords.Hash("not a password anyone has: timing equaliser")
 		return h
 	})
 	a.actionKinds = a.kinds()

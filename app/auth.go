@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"ethicsportal/auth"
 	"ethicsportal/ratelimit"
 	"ethicsportal/store"
 )
@@ -39,8 +40,9 @@ func (p *Principal) HasRole(role string) bool {
 
 // Token is a signed admin token.
 type Token struct {
-	AccessToken string
-	ExpiresIn   int // seconds
+	AccessToken  string
+	ExpiresIn    int    // seconds
+	DeviceCookie string // a fresh device cookie for the client (see auth.SignInPolicy)
 }
 
 // LimitedError is returned when a rate limit refuses a request; it carries
@@ -69,21 +71,31 @@ var errLogin = store.Errorf(store.EUnauthorized, "the username, password or code
 // errToken is the one answer to every unusable token.
 var errToken = store.Errorf(store.EUnauthorized, "a valid bearer token is required")
 
+// LoginRequest is one sign-in attempt.
+type LoginRequest struct {
+	Username, Password, Code string
+	IP                       string // the client address, for the rate limit and the audit log
+	DeviceCookie             string // the device cookie the client presented, if any
+}
+
 // Login checks a username, password and (when required) TOTP code and
-// returns a signed token. ip is the client address, for the rate limit and
-// the audit log. Failures are EUnauthorized with one message, or a
-// *LimitedError. Every attempt that passes the rate limit is audited.
-func (a *App) Login(ctx context.Context, username, password, code, ip string) (*Token, error) {
-	username = strings.ToLower(strings.TrimSpace(username))
-	if err := a.allowLogin(ctx, "login:ip:"+ip); err != nil {
+// returns a signed token with a fresh device cookie. Failures are
+// EUnauthorized with one message, or a *LimitedError. Every attempt that
+// passes the rate limit is audited. The limits follow auth.SignInPolicy:
+// per address always, and per username unless the attempt presents a valid
+// device cookie for that username, which is limited on its own.
+func (a *App) Login(ctx context.Context, in LoginRequest) (*Token, error) {
+	username := strings.ToLower(strings.TrimSpace(in.Username))
+	password, ip := in.Password, in.IP
+	if err := a.admit(a.signIn.AdmitAddress(ctx, ip)); err != nil {
 		return nil, err
 	}
-	if username == "" || len(username) > 64 || len(password) > 1024 || !utf8.ValidString(password) || !utf8.ValidString(username) {
-		checkPassword(a.dummyHash(), "") // cost the same as a real check
+	if username == "" || len(username) > 64 || len(password) > auth.MaxPasswordBytes || !utf8.ValidString(password) || !utf8.ValidString(username) {
+		a.passwords.Check(a.dummyHash(), "") // cost the same as a real check
 		return nil, a.loginFailed(ctx, truncate(username, 64), ip, "malformed")
 	}
 	// Counted only once the name is plausible, so junk names cannot fill the limiter.
-	if err := a.allowLogin(ctx, "login:user:"+username); err != nil {
+	if err := a.admit(a.signIn.AdmitUser(ctx, username, in.DeviceCookie)); err != nil {
 		return nil, err
 	}
 	u, err := a.store.UserByName(ctx, username)
@@ -91,10 +103,10 @@ func (a *App) Login(ctx context.Context, username, password, code, ip string) (*
 		if !errNotFound(err) {
 			return nil, internal("login", err)
 		}
-		checkPassword(a.dummyHash(), password) // cost the same as a real check
+		a.passwords.Check(a.dummyHash(), password) // cost the same as a real check
 		return nil, a.loginFailed(ctx, username, ip, "unknown_user")
 	}
-	if !checkPassword(u.PasswordHash, password) {
+	if !a.passwords.Check(u.PasswordHash, password) {
 		return nil, a.loginFailed(ctx, username, ip, "wrong_password")
 	}
 	needTOTP := a.cfg.RequireTOTP || len(u.TOTPSecret) > 0
@@ -104,12 +116,15 @@ func (a *App) Login(ctx context.Context, username, password, code, ip string) (*
 			return nil, a.loginFailed(ctx, username, ip, "no_second_factor") // required but never enrolled
 		}
 		var ok bool
-		if step, ok = totpMatch(u.TOTPSecret, strings.TrimSpace(code), a.now()); !ok {
+		if step, ok = auth.MatchTOTP(u.TOTPSecret, strings.TrimSpace(in.Code), a.now()); !ok {
 			return nil, a.loginFailed(ctx, username, ip, "wrong_code")
 		}
 	}
 	tok, jti, err := a.issueToken(u.Username)
 	if err != nil {
+		return nil, err
+	}
+	if tok.DeviceCookie, err = a.signIn.IssueDevice(u.Username); err != nil {
 		return nil, err
 	}
 	replay := false
@@ -133,6 +148,17 @@ func (a *App) Login(ctx context.Context, username, password, code, ip string) (*
 		return nil, errLogin
 	}
 	return tok, nil
+}
+
+// admit turns a sign-in limiter's answer into nil or a *LimitedError.
+func (a *App) admit(res ratelimit.Result, err error) error {
+	if err != nil {
+		return internal("login limit", err)
+	}
+	if !res.Allowed {
+		return &LimitedError{Result: res}
+	}
+	return nil
 }
 
 type loginDetails struct {
@@ -165,17 +191,6 @@ func truncate(s string, n int) string {
 	return s
 }
 
-func (a *App) allowLogin(ctx context.Context, key string) error {
-	res, err := a.limits.Login.Allow(ctx, key)
-	if err != nil {
-		return internal("login limit", err)
-	}
-	if !res.Allowed {
-		return &LimitedError{Result: res}
-	}
-	return nil
-}
-
 // issueToken signs a token for username and returns it with its id.
 func (a *App) issueToken(username string) (*Token, string, error) {
 	now := a.now()
@@ -204,7 +219,7 @@ func (a *App) issueToken(username string) (*Token, string, error) {
 
 // Authenticate validates a bearer token and returns its principal with the
 // user's current roles. Any problem (bad signature, wrong algorithm, expired,
-// another issuer or audience, logged out, user gone) is the same
+// another issuer or audience, logged out, user gone or disabled) is the same
 // EUnauthorized.
 func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error) {
 	var claims jwt.RegisteredClaims
@@ -234,6 +249,9 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 	if denied {
 		return nil, errToken
 	}
+	// The user is read on every request (one indexed read) so that a
+	// disabled user is refused at once and a changed role counts on the next
+	// request, on every instance.
 	u, err := a.store.UserByName(ctx, claims.Subject)
 	if err != nil {
 		if errNotFound(err) {
@@ -241,6 +259,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 		}
 		return nil, internal("token user", err)
 	}
+
 	return &Principal{Username: u.Username, Roles: u.Roles, TokenID: claims.ID, ExpiresAt: claims.ExpiresAt.Time}, nil
 }
 

@@ -3,60 +3,9 @@ package app
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"ethicsportal/store"
 )
-
-func TestTOTPMatchesRFC6238(t *testing.T) {
-	// RFC 6238 appendix B, SHA-1 secret; the six-digit code is the last six digits.
-	secret := []byte("12345678901234567890")
-	for _, tc := range []struct {
-		unix int64
-		code string
-	}{{59, "287082"}, {1111111109, "081804"}, {1234567890, "005924"}, {2000000000, "279037"}} {
-		if got := totpCode(secret, tc.unix/totpPeriod); got != tc.code {
-			t.Errorf("at %d: code %s, want %s", tc.unix, got, tc.code)
-		}
-		step, ok := totpMatch(secret, tc.code, time.Unix(tc.unix+totpPeriod, 0)) // one step of drift
-		if !ok || step != tc.unix/totpPeriod {
-			t.Errorf("at %d: match %v step %d", tc.unix, ok, step)
-		}
-		if _, ok := totpMatch(secret, tc.code, time.Unix(tc.unix+3*totpPeriod, 0)); ok {
-			t.Errorf("at %d: a code three steps old was accepted", tc.unix)
-		}
-	}
-	if _, ok := totpMatch(secret, "28708", time.Unix(59, 0)); ok {
-		t.Error("a five-digit code was accepted")
-	}
-}
-
-func TestPasswordHash(t *testing.T) {
-	h, err := hashPassword("correct horse battery staple")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
-		t.Fatalf("hash %q is not argon2id in PHC form", h)
-	}
-	if !checkPassword(h, "correct horse battery staple") {
-		t.Fatal("the right password was refused")
-	}
-	for _, bad := range []string{"correct horse battery stapl", "", "Correct horse battery staple"} {
-		if checkPassword(h, bad) {
-			t.Fatalf("%q was accepted", bad)
-		}
-	}
-	h2, _ := hashPassword("correct horse battery staple")
-	if h == h2 {
-		t.Fatal("two hashes of one password are equal: the salt is not random")
-	}
-	for _, broken := range []string{"", "$argon2id$", strings.Replace(h, "m=19456", "m=99999999", 1), strings.Replace(h, "argon2id", "argon2i", 1)} {
-		if checkPassword(broken, "correct horse battery staple") {
-			t.Fatalf("malformed hash %q accepted", broken)
-		}
-	}
-}
 
 func TestNormaliseCertificateNo(t *testing.T) {
 	for in, want := range map[string]string{

@@ -2,20 +2,18 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
+	"ethicsportal/auth"
 	"ethicsportal/store"
 )
 
 var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)
 
 // MinPasswordLength is the shortest password accepted, in characters.
-const MinPasswordLength = 12
+const MinPasswordLength = auth.MinPasswordLength
 
 // NewUser is what it takes to add an administrator.
 type NewUser struct {
@@ -45,28 +43,23 @@ func (a *App) addUser(ctx context.Context, actor string, in NewUser, withTOTP bo
 	if !usernamePattern.MatchString(username) {
 		return nil, store.FieldError(store.EInvalid, "username", "a username is 2 to 32 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
-	if !utf8.ValidString(in.Password) || utf8.RuneCountInString(in.Password) < MinPasswordLength {
-		return nil, store.FieldError(store.EInvalid, "password", "a password must be at least %d characters", MinPasswordLength)
-	}
-	if len(in.Password) > 1024 {
-		return nil, store.FieldError(store.EInvalid, "password", "a password must be at most 1024 bytes")
+	if err := auth.CheckPasswordPolicy(in.Password); err != nil {
+		return nil, err
 	}
 	roles, err := normaliseRoles(in.Roles)
 	if err != nil {
 		return nil, err
 	}
-	hash, err := hashPassword(in.Password)
+	hash, err := a.passwords.Hash(in.Password)
 	if err != nil {
 		return nil, err
 	}
 	u := &store.User{Username: username, PasswordHash: hash, Roles: roles, CreatedAt: a.now()}
 	out := &AddedUser{Username: username, Roles: roles}
 	if withTOTP {
-		u.TOTPSecret = make([]byte, 20)
-		if _, err := rand.Read(u.TOTPSecret); err != nil {
-			return nil, fmt.Errorf("app: totp secret: %w", err)
+		if u.TOTPSecret, out.TOTPURI, err = auth.NewTOTP(TOTPIssuer, username); err != nil {
+			return nil, err
 		}
-		out.TOTPURI = totpURI(TOTPIssuer, username, u.TOTPSecret)
 	}
 	err = a.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.CreateUser(ctx, u); err != nil {

@@ -2,10 +2,12 @@ package handlers
 
 import (
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"ethicsportal/app"
+	"ethicsportal/auth"
 	"ethicsportal/store"
 )
 
@@ -26,10 +28,23 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req, true); err != nil {
 		return err
 	}
-	tok, err := s.app.Login(c.UserContext(), req.Username, req.Password, req.TOTP, clientIP(c))
+	tok, err := s.app.Login(c.UserContext(), app.LoginRequest{Username: req.Username, Password: req.Password,
+		Code: req.TOTP, IP: clientIP(c), DeviceCookie: c.Cookies(auth.DeviceCookieName)})
 	if err != nil {
 		return err
 	}
+	// The device cookie lets this client past the per-username limit next
+	// time (auth.SignInPolicy). Scripts only need the token; browsers keep
+	// the cookie, which no page script can read.
+	c.Cookie(&fiber.Cookie{
+		Name:     auth.DeviceCookieName,
+		Value:    tok.DeviceCookie,
+		Path:     "/api/v1/auth",
+		MaxAge:   int(auth.DeviceCookieTTL / time.Second),
+		HTTPOnly: true,
+		Secure:   c.Protocol() == "https",
+		SameSite: fiber.CookieSameSiteStrictMode,
+	})
 	return c.JSON(tokenResponse{AccessToken: tok.AccessToken, TokenType: "Bearer", ExpiresIn: tok.ExpiresIn})
 }
 

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"ethicsportal/app"
+	"ethicsportal/auth"
 	"ethicsportal/config"
 	"ethicsportal/handlers"
 	"ethicsportal/store"
@@ -85,7 +86,8 @@ func newEnv(t *testing.T, vars map[string]string) *env {
 func newEnvOn(t *testing.T, cfg config.Config, st store.Store, ck *clock) *env {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := app.New(context.Background(), cfg, log, app.WithStore(st), app.WithClock(ck.Now))
+	a, err := app.New(context.Background(), cfg, log, app.WithStore(st), app.WithClock(ck.Now),
+		app.WithPasswordParams(auth.Params{Memory: 64, Time: 1, Threads: 1})) // argon2 at production cost would dominate the run
 	if err != nil {
 		t.Fatal(err)
 	}
