@@ -64,9 +64,9 @@ func TestCheckUsesTheHashParameters(t *testing.T) {
 
 func TestPasswordPolicy(t *testing.T) {
 	for pw, ok := range map[string]bool{
-		"short":                      false,
-		"elevenchars":                false,
-		"twelve chars":               true,
+		"short":        false,
+		"elevenchars":  false,
+		"twelve chars": true,
 		"十二个汉字的密码足够长了吗是的":            true,
 		"\xff\xfe invalid utf8 here": false,
 		strings.Repeat("a", 1025):    false,
