@@ -48,6 +48,7 @@ var statusOf = map[string]int{
 	codeTimeout:          fiber.StatusRequestTimeout,
 	store.EUnknownRef:    fiber.StatusUnprocessableEntity,
 	store.EConflict:      fiber.StatusConflict,
+	store.ELastAdmin:     fiber.StatusConflict,
 	store.EGone:          fiber.StatusGone,
 	store.ETooLarge:      fiber.StatusRequestEntityTooLarge,
 	store.EUnsupported:   fiber.StatusUnsupportedMediaType,

@@ -20,6 +20,7 @@ const (
 	ENotFound     = "not_found"              // no such object
 	EUnknownRef   = "unknown_reference"      // a request names an object that does not exist
 	EConflict     = "conflict"               // the object exists or is in the wrong state
+	ELastAdmin    = "last_admin"             // the change would leave no enabled admin
 	EGone         = "gone"                   // the object was withdrawn
 	ETooLarge     = "body_too_large"         // request body over the limit
 	EUnsupported  = "unsupported_media_type" // wrong Content-Type

@@ -57,6 +57,9 @@ type Reader interface {
 	// UserByName returns the administrator with that username.
 	UserByName(ctx context.Context, username string) (*User, error)
 
+	// Users returns every administrator, ordered by username.
+	Users(ctx context.Context) ([]User, error)
+
 	// TokenDenied reports whether the token id was put on the deny list.
 	TokenDenied(ctx context.Context, jti string) (bool, error)
 
@@ -117,6 +120,13 @@ type Tx interface {
 
 	// CreateUser adds an administrator. EConflict if the username is taken.
 	CreateUser(ctx context.Context, u *User) error
+
+	// UpdateUser applies ch to the named administrator and returns the user
+	// as changed. ENotFound if there is no such user; ELastAdmin, changing
+	// nothing, if the change would leave no enabled user holding RoleAdmin.
+	// The rule holds across instances: such changes are serialised, so two
+	// admins disabling each other at once cannot both succeed.
+	UpdateUser(ctx context.Context, username string, ch UserChange) (*User, error)
 
 	// AdvanceTOTPStep records step as the last TOTP time step the user
 	// signed in with, and reports false (changing nothing) when step is not
@@ -270,7 +280,46 @@ type User struct {
 	Roles        []string // a subset of Roles
 	TOTPSecret   []byte   // nil when the user has no second factor
 	TOTPLastStep int64    // the last TOTP step used to sign in
+	Disabled     bool     // a disabled user cannot sign in and their tokens are refused
 	CreatedAt    time.Time
+}
+
+// EnabledAdmin reports whether u counts for the last-admin rule: enabled
+// and holding RoleAdmin.
+func (u *User) EnabledAdmin() bool {
+	for _, r := range u.Roles {
+		if r == RoleAdmin {
+			return !u.Disabled
+		}
+	}
+	return false
+}
+
+// UserChange is what Tx.UpdateUser changes; nil or false fields stay as
+// they are.
+type UserChange struct {
+	Roles        []string // the new roles, when not nil
+	Disabled     *bool    // the new disabled state, when not nil
+	PasswordHash string   // the new password hash, when not empty
+	SetTOTP      bool     // replace the TOTP secret with TOTPSecret (nil: none) and reset TOTPLastStep
+	TOTPSecret   []byte
+}
+
+// Apply returns u with ch applied.
+func (ch UserChange) Apply(u User) User {
+	if ch.Roles != nil {
+		u.Roles = ch.Roles
+	}
+	if ch.Disabled != nil {
+		u.Disabled = *ch.Disabled
+	}
+	if ch.PasswordHash != "" {
+		u.PasswordHash = ch.PasswordHash
+	}
+	if ch.SetTOTP {
+		u.TOTPSecret, u.TOTPLastStep = ch.TOTPSecret, 0
+	}
+	return u
 }
 
 // HasRole reports whether u holds role, or admin, which holds every role.

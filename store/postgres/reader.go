@@ -14,11 +14,11 @@ type reader struct {
 	q querier
 }
 
-const userCols = `username, password_hash, roles, totp_secret, totp_last_step, created_at`
+const userCols = `username, password_hash, roles, totp_secret, totp_last_step, created_at, disabled`
 
 func scanUser(row pgx.Row) (*store.User, error) {
 	var u store.User
-	if err := row.Scan(&u.Username, &u.PasswordHash, &u.Roles, &u.TOTPSecret, &u.TOTPLastStep, timeCol{&u.CreatedAt}); err != nil {
+	if err := row.Scan(&u.Username, &u.PasswordHash, &u.Roles, &u.TOTPSecret, &u.TOTPLastStep, timeCol{&u.CreatedAt}, &u.Disabled); err != nil {
 		return nil, err
 	}
 	return &u, nil
@@ -31,6 +31,24 @@ func (r reader) UserByName(ctx context.Context, username string) (*store.User, e
 		return nil, lookupErr("user", err, "no such user")
 	}
 	return u, nil
+}
+
+// Users returns every administrator, ordered by username.
+func (r reader) Users(ctx context.Context) ([]store.User, error) {
+	rows, err := r.q.Query(ctx, `SELECT `+userCols+` FROM users ORDER BY username`)
+	if err != nil {
+		return nil, wrap("users", err)
+	}
+	defer rows.Close()
+	var out []store.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, wrap("users", err)
+		}
+		out = append(out, *u)
+	}
+	return out, wrap("users", rows.Err())
 }
 
 // TokenDenied reports whether jti is on the deny list, expired or not: an

@@ -19,9 +19,9 @@ func (t *tx) CreateUser(ctx context.Context, u *store.User) error {
 	if roles == nil {
 		roles = []string{}
 	}
-	tag, err := t.tx.Exec(ctx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6)
+	tag, err := t.tx.Exec(ctx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (username) DO NOTHING`,
-		u.Username, u.PasswordHash, roles, u.TOTPSecret, u.TOTPLastStep, timeArg(u.CreatedAt))
+		u.Username, u.PasswordHash, roles, u.TOTPSecret, u.TOTPLastStep, timeArg(u.CreatedAt), u.Disabled)
 	if err != nil {
 		return wrap("create user", err)
 	}
@@ -29,6 +29,48 @@ func (t *tx) CreateUser(ctx context.Context, u *store.User) error {
 		return store.FieldError(store.EConflict, "username", "the username is taken")
 	}
 	return nil
+}
+
+// usersLock is the key of the transaction-level advisory lock that
+// serialises changes to users. Under READ COMMITTED a row lock on the user
+// being changed is not enough for the last-admin rule: two admins disabling
+// each other lock different rows, each counts the other as still enabled,
+// and both commit. Holding one lock across the count and the write closes
+// that gap; the count, a new statement, then sees every committed change.
+const usersLock = 0x65705f7573657273 // "ep_users"
+
+// UpdateUser applies ch to the user under the users lock. ENotFound if
+// there is no such user; ELastAdmin, changing nothing, if no other enabled
+// admin would remain.
+func (t *tx) UpdateUser(ctx context.Context, username string, ch store.UserChange) (*store.User, error) {
+	if _, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(usersLock)); err != nil {
+		return nil, wrap("update user: lock", err)
+	}
+	cur, err := scanUser(t.tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE username = $1 FOR UPDATE`, username))
+	if err != nil {
+		return nil, lookupErr("user", err, "no such user")
+	}
+	next := ch.Apply(*cur)
+	if cur.EnabledAdmin() && !next.EnabledAdmin() {
+		var others int
+		if err := t.tx.QueryRow(ctx, `SELECT count(*) FROM users
+			WHERE username <> $1 AND NOT disabled AND 'admin' = ANY (roles)`, username).Scan(&others); err != nil {
+			return nil, wrap("update user", err)
+		}
+		if others == 0 {
+			return nil, store.Errorf(store.ELastAdmin, "%s is the last enabled admin", username)
+		}
+	}
+	roles := next.Roles
+	if roles == nil {
+		roles = []string{}
+	}
+	if _, err := t.tx.Exec(ctx, `UPDATE users SET password_hash = $2, roles = $3, totp_secret = $4,
+		totp_last_step = $5, disabled = $6 WHERE username = $1`,
+		username, next.PasswordHash, roles, next.TOTPSecret, next.TOTPLastStep, next.Disabled); err != nil {
+		return nil, wrap("update user", err)
+	}
+	return &next, nil
 }
 
 // AdvanceTOTPStep is one conditional UPDATE: when two instances race with

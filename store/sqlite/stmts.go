@@ -35,6 +35,7 @@ const (
 	sLastAuditEvent
 	sOutboxStats // not a Reader method, but a read: the Store runs it on the pool
 	sCountCredentialsIn
+	sUsers
 	numReadStmts
 )
 
@@ -43,6 +44,8 @@ const (
 	sCreateUser stmtID = numReadStmts + iota
 	sAdvanceTOTPStep
 	sUserExists
+	sUpdateUser
+	sCountOtherEnabledAdmins
 	sDenyToken
 	sPurgeDeniedTokens
 	sAddSigningKey
@@ -69,6 +72,8 @@ const (
 	sFinishOutbox
 	numStmts
 )
+
+const userCols = `username, password_hash, roles, totp_secret, totp_last_step, created_at, disabled`
 
 const credentialCols = `certificate_no, holder_name, holder_name_folded, person_id, kind, subject,
 	issuer, issued_on, registered_until, status, suspended_until, status_reason, created_at, updated_at`
@@ -130,8 +135,8 @@ func chunks[T any](rows []T, sizes []batchSize, fn func(chunk []T, id stmtID) er
 }
 
 var stmtSQL = [numStmts]string{
-	sUserByName: `SELECT username, password_hash, roles, totp_secret, totp_last_step, created_at
-		FROM users WHERE username = ?`,
+	sUserByName: `SELECT ` + userCols + ` FROM users WHERE username = ?`,
+	sUsers:      `SELECT ` + userCols + ` FROM users ORDER BY username`,
 	sTokenDenied: `SELECT EXISTS (SELECT 1 FROM denied_tokens WHERE jti = ?)`,
 	sSigningKeys: `SELECT kid, purpose, generation, private_key, created_at
 		FROM signing_keys WHERE purpose = ? ORDER BY generation`,
@@ -159,10 +164,13 @@ var stmtSQL = [numStmts]string{
 	sLastAuditEvent:       `SELECT ` + auditCols + ` FROM audit_events ORDER BY seq DESC LIMIT 1`,
 	sOutboxStats:          `SELECT count(*), min(created_at) FROM outbox WHERE delivered_at IS NULL`,
 
-	sCreateUser: `INSERT INTO users (username, password_hash, roles, totp_secret, totp_last_step, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`,
+	sCreateUser: `INSERT INTO users (` + userCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 	sAdvanceTOTPStep: `UPDATE users SET totp_last_step = ?2 WHERE username = ?1 AND totp_last_step < ?2`,
 	sUserExists:      `SELECT EXISTS (SELECT 1 FROM users WHERE username = ?)`,
+	sUpdateUser: `UPDATE users SET password_hash = ?2, roles = ?3, totp_secret = ?4, totp_last_step = ?5, disabled = ?6
+		WHERE username = ?1`,
+	sCountOtherEnabledAdmins: `SELECT count(*) FROM users
+		WHERE username <> ? AND NOT disabled AND EXISTS (SELECT 1 FROM json_each(users.roles) WHERE value = 'admin')`,
 	// A second denial keeps the later expiry, so that re-denying a token can
 	// only lengthen, never shorten, the time it stays refused.
 	sDenyToken: `INSERT INTO denied_tokens (jti, expires_at) VALUES (?, ?)

@@ -47,6 +47,10 @@ var groups = []struct {
 		{"CreateConflict", testCreateUserConflict},
 		{"AdvanceTOTPStep", testAdvanceTOTPStep},
 		{"AdvanceTOTPStepRace", testAdvanceTOTPStepRace},
+		{"List", testUsersList},
+		{"UpdateUser", testUpdateUser},
+		{"LastAdmin", testLastAdmin},
+		{"LastAdminRace", testLastAdminRace},
 	}},
 	{"Tokens", []test{
 		{"DenyToken", testDenyToken},
