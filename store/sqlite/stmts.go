@@ -135,8 +135,8 @@ func chunks[T any](rows []T, sizes []batchSize, fn func(chunk []T, id stmtID) er
 }
 
 var stmtSQL = [numStmts]string{
-	sUserByName: `SELECT ` + userCols + ` FROM users WHERE username = ?`,
-	sUsers:      `SELECT ` + userCols + ` FROM users ORDER BY username`,
+	sUserByName:  `SELECT ` + userCols + ` FROM users WHERE username = ?`,
+	sUsers:       `SELECT ` + userCols + ` FROM users ORDER BY username`,
 	sTokenDenied: `SELECT EXISTS (SELECT 1 FROM denied_tokens WHERE jti = ?)`,
 	sSigningKeys: `SELECT kid, purpose, generation, private_key, created_at
 		FROM signing_keys WHERE purpose = ? ORDER BY generation`,
@@ -164,7 +164,7 @@ var stmtSQL = [numStmts]string{
 	sLastAuditEvent:       `SELECT ` + auditCols + ` FROM audit_events ORDER BY seq DESC LIMIT 1`,
 	sOutboxStats:          `SELECT count(*), min(created_at) FROM outbox WHERE delivered_at IS NULL`,
 
-	sCreateUser: `INSERT INTO users (` + userCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	sCreateUser:      `INSERT INTO users (` + userCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 	sAdvanceTOTPStep: `UPDATE users SET totp_last_step = ?2 WHERE username = ?1 AND totp_last_step < ?2`,
 	sUserExists:      `SELECT EXISTS (SELECT 1 FROM users WHERE username = ?)`,
 	sUpdateUser: `UPDATE users SET password_hash = ?2, roles = ?3, totp_secret = ?4, totp_last_step = ?5, disabled = ?6
