@@ -109,6 +109,9 @@ func (a *App) Login(ctx context.Context, in LoginRequest) (*Token, error) {
 	if !a.passwords.Check(u.PasswordHash, password) {
 		return nil, a.loginFailed(ctx, username, ip, "wrong_password")
 	}
+	if u.Disabled {
+		return nil, a.loginFailed(ctx, username, ip, "disabled")
+	}
 	needTOTP := a.cfg.RequireTOTP || len(u.TOTPSecret) > 0
 	var step int64
 	if needTOTP {
@@ -258,6 +261,9 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 			return nil, errToken
 		}
 		return nil, internal("token user", err)
+	}
+	if u.Disabled {
+		return nil, errToken
 	}
 
 	return &Principal{Username: u.Username, Roles: u.Roles, TokenID: claims.ID, ExpiresAt: claims.ExpiresAt.Time}, nil

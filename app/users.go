@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"ethicsportal/auth"
 	"ethicsportal/store"
@@ -95,4 +96,104 @@ func normaliseRoles(in []string) ([]string, error) {
 		return nil, store.FieldError(store.EMissing, "roles", "at least one role is required; roles are %s", strings.Join(store.Roles, ", "))
 	}
 	return out, nil
+}
+
+// UserView is an administrator as the user administration shows it: never
+// the password hash or the TOTP secret.
+type UserView struct {
+	Username  string
+	Roles     []string
+	Disabled  bool
+	TOTP      bool // has a second factor enrolled
+	CreatedAt time.Time
+	TOTPURI   string // the new enrolment URI after a TOTP reset; shown once
+}
+
+func viewOf(u *store.User) UserView {
+	return UserView{Username: u.Username, Roles: u.Roles, Disabled: u.Disabled, TOTP: len(u.TOTPSecret) > 0, CreatedAt: u.CreatedAt}
+}
+
+// Users lists every administrator, ordered by username.
+func (a *App) Users(ctx context.Context) ([]UserView, error) {
+	us, err := a.store.Users(ctx)
+	if err != nil {
+		return nil, internal("users", err)
+	}
+	out := make([]UserView, len(us))
+	for i := range us {
+		out[i] = viewOf(&us[i])
+	}
+	return out, nil
+}
+
+// UserPatch is a change to an administrator; nil and false fields stay.
+type UserPatch struct {
+	Roles     []string // the new roles (at least one), when not nil
+	Disabled  *bool
+	Password  *string // the new password, under the same policy as AddUser
+	ResetTOTP bool    // a new TOTP secret when TOTP is required; otherwise the second factor is removed
+}
+
+// UpdateUser changes an administrator and audits the change as actor.
+// A disabled user's tokens are refused from the next request on, on every
+// instance; changed roles count from the next request. EMissing for an
+// empty patch; EInvalid for a bad role or password; ENotFound for an
+// unknown user; ELastAdmin when the change would leave no enabled admin.
+func (a *App) UpdateUser(ctx context.Context, actor, username string, p UserPatch) (*UserView, error) {
+	username = strings.ToLower(strings.TrimSpace(username))
+	if p.Roles == nil && p.Disabled == nil && p.Password == nil && !p.ResetTOTP {
+		return nil, store.Errorf(store.EMissing, "nothing to change: send roles, disabled, password or reset_totp")
+	}
+	var (
+		ch      store.UserChange
+		details = map[string]any{"username": username}
+		uri     string
+		err     error
+	)
+	if p.Roles != nil {
+		if ch.Roles, err = normaliseRoles(p.Roles); err != nil {
+			return nil, err
+		}
+		details["roles"] = ch.Roles
+	}
+	if p.Disabled != nil {
+		ch.Disabled = p.Disabled
+		details["disabled"] = *p.Disabled
+	}
+	if p.Password != nil {
+		if err := auth.CheckPasswordPolicy(*p.Password); err != nil {
+			return nil, err
+		}
+		if ch.PasswordHash, err = a.passwords.Hash(*p.Password); err != nil {
+			return nil, err
+		}
+		details["password_changed"] = true
+	}
+	if p.ResetTOTP {
+		ch.SetTOTP = true
+		if a.cfg.RequireTOTP {
+			if ch.TOTPSecret, uri, err = auth.NewTOTP(TOTPIssuer, username); err != nil {
+				return nil, err
+			}
+		}
+		details["totp_reset"] = true
+		details["totp"] = a.cfg.RequireTOTP
+	}
+	var u *store.User
+	err = a.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if u, err = tx.UpdateUser(ctx, username, ch); err != nil {
+			return err
+		}
+		return a.record(ctx, tx, actor, "user.update", "user:"+username, details)
+	})
+	if err != nil {
+		if errNotFound(err) {
+			return nil, store.Errorf(store.ENotFound, "no user %q", username)
+		}
+		return nil, internal("update user", err)
+	}
+	v := viewOf(u)
+	v.TOTPURI = uri
+	return &v, nil
 }

@@ -65,6 +65,12 @@ func (s *Server) routes() {
 	admin.Get("/audit", auditor, s.auditEvents)
 	admin.Get("/audit/verify", auditor, s.verifyAudit)
 
+	// User administration.
+	adminOnly := requireRole(store.RoleAdmin)
+	admin.Post("/users", adminOnly, jsonBody, s.createUser)
+	admin.Get("/users", adminOnly, s.listUsers)
+	admin.Patch("/users/:username", adminOnly, jsonBody, s.patchUser)
+
 	// Staff eligibility: for now behind an admin token; school API keys come with clients.
 	api.Post("/eligibility", noStore, s.authenticated, requireRole(store.RoleRegistrar, store.RoleReviewer), verifyLimit, jsonBody, s.eligibility)
 }
