@@ -58,7 +58,7 @@ func (e env) importCredentials(ctx context.Context, args []string) int {
 	if tty {
 		opt.OnProgress = func(p app.ImportProgress) { printProgress(e.stderr, p, size, time.Since(start)) }
 	}
-	rep, err := a.ImportCredentials(ctx, app.ActorCLI, f, opt)
+	rep, err := a.ImportCredentials(ctx, cliActor(), f, opt)
 	if tty {
 		fmt.Fprintln(e.stderr)
 	}

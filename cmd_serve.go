@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"ethicsportal/app"
 	"ethicsportal/handlers"
+	"ethicsportal/store"
 )
 
 // shutdownGrace is how long in-flight requests get to finish after SIGTERM.
@@ -30,6 +33,10 @@ func (e env) serve(ctx context.Context, args []string) int {
 	defer a.Close()
 	if cfg.Demo {
 		loaded, err := a.LoadDemo(ctx)
+		if errors.Is(err, app.ErrRealStore) {
+			fmt.Fprintf(e.stderr, "ethicsportal: serve --demo refused: %v\n", err)
+			return exitUsage
+		}
 		if err != nil {
 			log.Error("cannot load the demo data", "err", err)
 			return exitFailed
@@ -37,6 +44,25 @@ func (e env) serve(ctx context.Context, args []string) int {
 		if loaded {
 			log.Info("demo data loaded: synthetic credentials and one account per role",
 				"accounts", "demo-editor, demo-registrar, demo-reviewer, demo-auditor, demo-admin", "password", app.DemoPassword)
+		}
+	}
+	if !cfg.Demo {
+		retired, err := a.CheckNotDemo(ctx, cliActor())
+		if errors.Is(err, app.ErrDemoStore) {
+			fmt.Fprintf(e.stderr, "ethicsportal: serve refused: %v\n", err)
+			return exitUsage
+		}
+		if store.IsCode(err, store.ELastAdmin) {
+			fmt.Fprintf(e.stderr, "ethicsportal: serve refused: the demo accounts with the published password must be disabled and %s; add another admin first ('ethicsportal user add')\n", store.ErrorMessage(err))
+			return exitUsage
+		}
+		if err != nil {
+			log.Error("cannot start", "err", err)
+			return exitFailed
+		}
+		if len(retired) > 0 {
+			log.Warn("demo accounts with the published password were disabled: this store also holds real data",
+				"accounts", strings.Join(retired, ", "))
 		}
 	}
 	log.Debug("configuration", "config", cfg.Redacted())

@@ -31,18 +31,31 @@ const (
 const usage = `Ethics Portal (师德师风公示与教师资格查询平台)
 
 Usage:
-  ethicsportal [serve] [--demo] [flags]           serve HTTP (the default)
+  ethicsportal [serve] [--demo] [flags]           serve HTTP (the default); creates the store if there is none.
+                                                  --demo: load the synthetic demo data into an empty store
   ethicsportal user add USERNAME --role ROLE[,ROLE] [flags]
                                                   add an administrator; password on standard input
+  ethicsportal user list [flags]                  list the administrators, their roles and state
+  ethicsportal user roles USERNAME ROLE[,ROLE] [flags]
+                                                  replace a user's roles
+  ethicsportal user disable USERNAME [flags]      refuse the user's sign-in and tokens at once
+  ethicsportal user enable USERNAME [flags]       let a disabled user sign in again
+  ethicsportal user passwd USERNAME [flags]       set a new password, read from standard input
+  ethicsportal user reset-totp USERNAME [flags]   replace the TOTP secret and print the new enrolment URI
+                                                  (removes the second factor when TOTP is not required)
   ethicsportal import credentials FILE.csv [--encoding auto|utf-8|gb18030] [flags]
                                                   import the credential register from CSV
   ethicsportal audit verify [--checkpoint FILE] [flags]
                                                   recompute the audit hash chain; exit 0 only if intact
                                                   and still holding the checkpoint kept in FILE
+  ethicsportal help                               this text (also -h, --help)
 
 Roles: editor, registrar, reviewer, auditor, admin.
-Every command takes the configuration flags below; each also reads its
-PORTAL_* environment variable (flags win). Run 'ethicsportal serve -h' to list them.
+Every command but serve works on an existing store only: pointed at a data
+dir or database without one it exits 1 and creates nothing.
+The last enabled admin cannot be disabled or lose that role.
+Every command takes the configuration flags listed by 'ethicsportal --help';
+each also reads its PORTAL_* environment variable (flags win).
 `
 
 func main() {
@@ -61,17 +74,16 @@ type env struct {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := env{stdin: stdin, stdout: stdout, stderr: stderr}
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		cmd = "help"
+	} else if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
 	case "serve":
 		return e.serve(ctx, args)
 	case "user":
-		if len(args) == 0 || args[0] != "add" {
-			return e.usageError("user: the only subcommand is 'user add USERNAME --role ROLE'")
-		}
-		return e.userAdd(ctx, args[1:])
+		return e.user(ctx, args)
 	case "import":
 		if len(args) == 0 || args[0] != "credentials" {
 			return e.usageError("import: the only subcommand is 'import credentials FILE.csv'")
@@ -84,6 +96,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return e.auditVerify(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
+		fmt.Fprintln(stdout, "\nConfiguration flags (each also read from its PORTAL_* variable):")
+		fs := newFlagSet("ethicsportal", stdout)
+		config.NewLoader(fs, nil)
+		fs.PrintDefaults()
 		return exitOK
 	}
 	return e.usageError(fmt.Sprintf("unknown command %q", cmd))
@@ -130,10 +146,11 @@ func (e env) configError(err error) int {
 	return exitUsage
 }
 
-// openApp opens the application for an operator command, printing why it
-// could not; the caller closes it.
+// openApp opens the application on an existing store for an operator
+// command, printing why it could not; the caller closes it. A data dir or
+// database without a store is refused and nothing is created there.
 func (e env) openApp(ctx context.Context, cfg config.Config) (*app.App, bool) {
-	a, err := app.New(ctx, cfg, newLogger(cfg, e.stderr))
+	a, err := app.New(ctx, cfg, newLogger(cfg, e.stderr), app.ExistingStoreOnly())
 	if err != nil {
 		fmt.Fprintf(e.stderr, "ethicsportal: %v\n", err)
 		return nil, false

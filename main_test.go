@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"flag"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -15,6 +17,9 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	_ "modernc.org/sqlite"
+
+	"ethicsportal/app"
+	"ethicsportal/config"
 )
 
 // cli runs the command line in-process with a fresh data dir per test.
@@ -23,11 +28,30 @@ type cli struct {
 	dir string
 }
 
+// newCLI gives the test a data dir holding a fresh store, as the first
+// 'ethicsportal serve' would leave it.
 func newCLI(t *testing.T) *cli {
+	c := newEmptyCLI(t)
+	cfg, err := config.NewLoader(flag.NewFlagSet("test", flag.ContinueOnError), nil).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	return c
+}
+
+// newEmptyCLI gives the test an empty data dir.
+func newEmptyCLI(t *testing.T) *cli {
 	t.Setenv("PORTAL_DATA_DIR", t.TempDir())
 	t.Setenv("PORTAL_DATABASE_URL", "")
 	return &cli{t: t, dir: os.Getenv("PORTAL_DATA_DIR")}
 }
+
+func sqlOpen(path string) (*sql.DB, error) { return sql.Open("sqlite", path) }
 
 func (c *cli) run(stdin string, args ...string) (int, string, string) {
 	var out, errOut bytes.Buffer

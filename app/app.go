@@ -47,6 +47,8 @@ type App struct {
 	checkpointKeys *keys.Ring
 	auditOrigin    string // the audit log's checkpoint origin, derived from the issuer
 
+	existingOnly bool // refuse to create a store (every command but serve)
+
 	consumers    []outbox.Consumer
 	outboxTiming outbox.Timing
 	worker       *outbox.Worker
@@ -72,6 +74,14 @@ func WithPasswordParams(p auth.Params) Option {
 	return func(a *App) { a.passwords = auth.NewHasher(p) }
 }
 
+// ExistingStoreOnly makes New refuse, with ErrNoStore and creating
+// nothing, a data dir or database that holds no store yet.
+func ExistingStoreOnly() Option { return func(a *App) { a.existingOnly = true } }
+
+// ErrNoStore is New's error when ExistingStoreOnly is set and there is no
+// store where the configuration points.
+var ErrNoStore = errors.New("no store")
+
 // WithStore makes the App use s instead of opening the store the
 // configuration names. The App closes it.
 func WithStore(s store.Store) Option { return func(a *App) { a.store = s } }
@@ -89,6 +99,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	a.folder = folder
 	if a.store == nil {
+		if a.existingOnly {
+			if err := storeExists(ctx, cfg); err != nil {
+				return nil, err
+			}
+		}
 		if a.store, err = openStore(ctx, cfg); err != nil {
 			return nil, err
 		}
@@ -128,6 +143,30 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 		return nil, fmt.Errorf("app: open SQLite: %w", err)
 	}
 	return s, nil
+}
+
+// storeExists returns nil when cfg points at an existing store, and an
+// error wrapping ErrNoStore that says where it looked otherwise.
+func storeExists(ctx context.Context, cfg config.Config) error {
+	if cfg.DatabaseURL != "" {
+		ok, err := postgres.Exists(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return fmt.Errorf("app: %w", err)
+		}
+		if !ok {
+			return fmt.Errorf("%w: the PostgreSQL database named by PORTAL_DATABASE_URL holds no Ethics Portal store; 'ethicsportal serve' creates one", ErrNoStore)
+		}
+		return nil
+	}
+	path := filepath.Join(cfg.DataDir, "portal.db")
+	ok, err := sqlite.Exists(path)
+	if err != nil {
+		return fmt.Errorf("app: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf("%w in data dir %s (no portal.db there); check PORTAL_DATA_DIR or --data-dir, or run 'ethicsportal serve' to create one", ErrNoStore, cfg.DataDir)
+	}
+	return nil
 }
 
 // init loads or creates what every instance on one store must share: the

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"ethicsportal/static"
@@ -21,16 +22,46 @@ var DemoUsers = []NewUser{
 	{Username: "demo-admin", Roles: []string{store.RoleAdmin}},
 }
 
-const demoMarker = "demo_loaded"
+// Markers kept as store secrets. demoStoreMarker is set before anything of
+// the demo is loaded, so a store is known as a demo store even when loading
+// was cut short; demoMarker is set when the whole data set is in.
+const (
+	demoStoreMarker = "demo_store"
+	demoMarker      = "demo_loaded"
+)
 
-// LoadDemo loads the bundled synthetic data set unless it was loaded into
-// this store before, and reports whether it did. Demo accounts get
-// DemoPassword and no second factor.
+// ErrRealStore is LoadDemo's error on a store that holds anything but the
+// demo: demo records and demo accounts must never mix with real ones.
+var ErrRealStore = errors.New("the store is not empty and not a demo store: --demo loads its synthetic data and accounts with a published password only into an empty store; point PORTAL_DATA_DIR or PORTAL_DATABASE_URL at an empty one")
+
+// ErrDemoStore is CheckNotDemo's error on a demo store.
+var ErrDemoStore = errors.New("the store is a demo store (made by serve --demo; its accounts share a published password): serve it with --demo, or point PORTAL_DATA_DIR or PORTAL_DATABASE_URL at a real store")
+
+// LoadDemo marks an empty store as a demo store and loads the bundled
+// synthetic data set into it, unless it was loaded before, and reports
+// whether it loaded it. Demo accounts get DemoPassword and no second
+// factor. On a store that holds anything and is not a demo store it loads
+// nothing and returns an error wrapping ErrRealStore.
 func (a *App) LoadDemo(ctx context.Context) (bool, error) {
-	if _, err := a.store.Secret(ctx, demoMarker); err == nil {
-		return false, nil
-	} else if !errNotFound(err) {
-		return false, internal("demo marker", err)
+	isDemo, err := a.hasSecret(ctx, demoStoreMarker)
+	if err != nil {
+		return false, err
+	}
+	if !isDemo {
+		empty, err := a.storeEmpty(ctx)
+		if err != nil {
+			return false, err
+		}
+		if !empty {
+			return false, fmt.Errorf("app: %w", ErrRealStore)
+		}
+		err = a.store.Update(ctx, func(tx store.Tx) error { return tx.PutSecretIfAbsent(ctx, demoStoreMarker, []byte("1")) })
+		if err != nil {
+			return false, internal("demo marker", err)
+		}
+	}
+	if loaded, err := a.hasSecret(ctx, demoMarker); err != nil || loaded {
+		return false, err
 	}
 	f, err := static.Demo.Open("demo/credentials.csv")
 	if err != nil {
@@ -52,4 +83,72 @@ func (a *App) LoadDemo(ctx context.Context) (bool, error) {
 	}
 	err = a.store.Update(ctx, func(tx store.Tx) error { return tx.PutSecretIfAbsent(ctx, demoMarker, []byte("1")) })
 	return err == nil, internal("demo marker", err)
+}
+
+// CheckNotDemo is for serving without --demo. On a demo store it returns an
+// error wrapping ErrDemoStore. On a store into which an earlier version
+// loaded the demo beside real data (the data set's marker without the demo
+// store's), it disables every demo account that still takes DemoPassword,
+// audited as actor, and returns their names: a published password must not
+// open a real store.
+func (a *App) CheckNotDemo(ctx context.Context, actor string) ([]string, error) {
+	isDemo, err := a.hasSecret(ctx, demoStoreMarker)
+	if err != nil {
+		return nil, err
+	}
+	if isDemo {
+		return nil, fmt.Errorf("app: %w", ErrDemoStore)
+	}
+	mixed, err := a.hasSecret(ctx, demoMarker)
+	if err != nil || !mixed {
+		return nil, err
+	}
+	var retired []string
+	yes := true
+	for _, d := range DemoUsers {
+		u, err := a.store.UserByName(ctx, d.Username)
+		if errNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, internal("demo account", err)
+		}
+		if u.Disabled || !a.passwords.Check(u.PasswordHash, DemoPassword) {
+			continue
+		}
+		if _, err := a.UpdateUser(ctx, actor, d.Username, UserPatch{Disabled: &yes}); err != nil {
+			return nil, fmt.Errorf("app: disable demo account %s: %w", d.Username, err)
+		}
+		retired = append(retired, d.Username)
+	}
+	return retired, nil
+}
+
+// storeEmpty reports whether the store holds no users and no audit events:
+// every change the portal makes to its content is audited, so a store
+// without events holds nothing but its keys.
+func (a *App) storeEmpty(ctx context.Context) (bool, error) {
+	us, err := a.store.Users(ctx)
+	if err != nil {
+		return false, internal("users", err)
+	}
+	if len(us) > 0 {
+		return false, nil
+	}
+	_, err = a.store.LastAuditEvent(ctx)
+	if errNotFound(err) {
+		return true, nil
+	}
+	return false, internal("audit head", err)
+}
+
+func (a *App) hasSecret(ctx context.Context, name string) (bool, error) {
+	_, err := a.store.Secret(ctx, name)
+	if err == nil {
+		return true, nil
+	}
+	if errNotFound(err) {
+		return false, nil
+	}
+	return false, internal("read "+name, err)
 }
