@@ -13,6 +13,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ethicsportal/app"
+	"ethicsportal/store/postgres"
+	"ethicsportal/store/postgres/pgtest"
 )
 
 // TestCommandsRefuseAMissingStore is finding 7: every command but serve,
@@ -244,5 +248,71 @@ func TestServeDemoOnlyOnAnEmptyStore(t *testing.T) {
 	code, _, errOut = demo.run("", "serve", "--addr", "127.0.0.1:0")
 	if code != exitUsage || !strings.Contains(errOut, "demo store") {
 		t.Fatalf("serve without --demo on a demo store: exit %d, want %d saying why\n%s", code, exitUsage, errOut)
+	}
+}
+
+// TestCommandsRefuseAMissingStoreOnPostgreSQL: a database without the
+// portal's tables is refused and left without them.
+func TestCommandsRefuseAMissingStoreOnPostgreSQL(t *testing.T) {
+	c := newEmptyCLI(t)
+	url := pgtest.URL(t)
+	t.Setenv("PORTAL_DATABASE_URL", url)
+	for _, args := range [][]string{{"audit", "verify"}, {"user", "list"}, {"user", "add", "alice", "--role", "admin"}} {
+		code, out, errOut := c.run("a long enough password\n", args...)
+		if code != exitFailed || !strings.Contains(errOut, "no store") {
+			t.Errorf("%v: exit %d, want %d saying there is no store\n%s%s", args, code, exitFailed, out, errOut)
+		}
+	}
+	if ok, err := postgres.Exists(context.Background(), url); err != nil || ok {
+		t.Fatalf("after the refused commands the database holds a store: %v, %v", ok, err)
+	}
+	// Once serve has made the store, the commands work on it.
+	_, stop := serving(t, "serve")
+	if code := stop(); code != exitOK {
+		t.Fatalf("serve exited with %d", code)
+	}
+	if code, out, errOut := c.run("a long enough password\n", "user", "add", "alice", "--role", "admin", "--require-totp=false"); code != exitOK {
+		t.Fatalf("user add on the new store: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestServeRetiresDemoAccountsMixedIntoARealStore: a store into which an
+// older version loaded the demo beside real data keeps serving, but the
+// demo accounts with the published password stop working.
+func TestServeRetiresDemoAccountsMixedIntoARealStore(t *testing.T) {
+	c := newCLI(t)
+	t.Setenv("PORTAL_REQUIRE_TOTP", "false")
+	if code, _, errOut := c.run("a long enough password\n", "user", "add", "alice", "--role", "admin"); code != exitOK {
+		t.Fatalf("user add: %s", errOut)
+	}
+	// What an older 'serve --demo' left: the demo accounts and the data set's marker.
+	for _, name := range []string{"demo-admin", "demo-editor"} {
+		if code, _, errOut := c.run(app.DemoPassword+"\n", "user", "add", name, "--role", strings.TrimPrefix(name, "demo-")); code != exitOK {
+			t.Fatalf("user add %s: %s", name, errOut)
+		}
+	}
+	db, err := sqlOpen(filepath.Join(c.dir, "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO secrets (name, value) VALUES ('demo_loaded', x'31')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	base, stop := serving(t, "serve")
+	for _, name := range []string{"demo-admin", "demo-editor"} {
+		if s := login(t, base, name, app.DemoPassword); s != 401 {
+			t.Errorf("demo account %s signs in on a real store: %d", name, s)
+		}
+	}
+	if s := login(t, base, "alice", "a long enough password"); s != 200 {
+		t.Errorf("the real admin: %d", s)
+	}
+	if code := stop(); code != exitOK {
+		t.Fatalf("serve exited with %d", code)
+	}
+	if _, out, _ := c.run("", "user", "list"); !strings.Contains(out, "demo-admin   admin   disabled") {
+		t.Fatalf("the demo admin is not disabled:\n%s", out)
 	}
 }
