@@ -139,6 +139,13 @@ cat "$CSV" >/dev/null # in the page cache, so the import times the portal, not t
 DATA="$WORK/data"
 mkdir -p "$DATA"
 export PORTAL_DATA_DIR="$DATA" PORTAL_LOG_LEVEL=warn PORTAL_RATE_VERIFY=1000000/s
+# Commands other than serve refuse a missing store: a first serve creates it.
+INIT_PORT=$(free_port)
+PORTAL_ADDR="127.0.0.1:$INIT_PORT" "$WORK/ethicsportal" serve >"$WORK/init.log" 2>&1 &
+INIT_PID=$!
+PIDS+=("$INIT_PID")
+wait_healthz "$INIT_PID" "$INIT_PORT"
+stop_pid "$INIT_PID"
 log "importing $(du -h "$CSV" | cut -f1) of CSV ($N rows)"
 t0=$(date +%s%N)
 rc=0
