@@ -8,8 +8,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Exists reports whether the database at url holds a portal store (its
-// migrations table is on the search path), without creating or migrating
+// Exists reports whether the database at url holds a portal store (on the
+// search path, a table of applied migrations, goose's or the earlier
+// runner's, beside the portal's signing keys), without creating or migrating
 // anything: commands other than serve work on an existing store only. A
 // database that cannot be reached is an error.
 func Exists(ctx context.Context, url string) (bool, error) {
@@ -24,7 +25,8 @@ func Exists(ctx context.Context, url string) (bool, error) {
 	}
 	defer conn.Close(ctx)
 	var ok bool
-	if err := conn.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&ok); err != nil {
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('signing_keys') IS NOT NULL
+		AND (to_regclass($1) IS NOT NULL OR to_regclass('schema_migrations') IS NOT NULL)`, versionTable).Scan(&ok); err != nil {
 		return false, fmt.Errorf("postgres: look for the store: %w", err)
 	}
 	return ok, nil
