@@ -47,7 +47,7 @@ func (e env) serve(ctx context.Context, args []string) int {
 		}
 	}
 	if !cfg.Demo {
-		retired, err := a.CheckNotDemo(ctx, cliActor())
+		retired, err := a.ClaimReal(ctx, cliActor())
 		if errors.Is(err, app.ErrDemoStore) {
 			fmt.Fprintf(e.stderr, "ethicsportal: serve refused: %v\n", err)
 			return exitUsage

@@ -217,7 +217,7 @@ func TestServeDemoOnlyOnAnEmptyStore(t *testing.T) {
 		t.Fatalf("user add: %s", errOut)
 	}
 	code, _, errOut := c.run("", "serve", "--demo", "--addr", "127.0.0.1:0")
-	if code != exitUsage || !strings.Contains(errOut, "not empty and not a demo store") {
+	if code != exitUsage || !strings.Contains(errOut, "not a demo store") {
 		t.Fatalf("serve --demo on a real store: exit %d, want %d saying why\n%s", code, exitUsage, errOut)
 	}
 	base, stop := serving(t, "serve")
@@ -248,6 +248,21 @@ func TestServeDemoOnlyOnAnEmptyStore(t *testing.T) {
 	code, _, errOut = demo.run("", "serve", "--addr", "127.0.0.1:0")
 	if code != exitUsage || !strings.Contains(errOut, "demo store") {
 		t.Fatalf("serve without --demo on a demo store: exit %d, want %d saying why\n%s", code, exitUsage, errOut)
+	}
+
+	// A store served for real refuses the demo even while it holds nothing.
+	served := newEmptyCLI(t)
+	_, stop = serving(t, "serve")
+	if code := stop(); code != exitOK {
+		t.Fatalf("serve exited with %d", code)
+	}
+	_, stop = serving(t, "serve")
+	if code := stop(); code != exitOK {
+		t.Fatalf("serve again exited with %d", code)
+	}
+	code, _, errOut = served.run("", "serve", "--demo", "--addr", "127.0.0.1:0")
+	if code != exitUsage || !strings.Contains(errOut, "not a demo store") {
+		t.Fatalf("serve --demo on an empty store served for real: exit %d, want %d\n%s", code, exitUsage, errOut)
 	}
 }
 
