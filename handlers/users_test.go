@@ -1,8 +1,12 @@
 package handlers_test
 
 import (
+	"context"
 	"slices"
+	"strings"
 	"testing"
+
+	"ethicsportal/app"
 )
 
 // TestUserAdministration is finding 8: an admin adds, lists and changes
@@ -134,5 +138,49 @@ func TestDisabledOnEveryInstance(t *testing.T) {
 			}
 			wantProblem(t, b.do("GET", "/api/v1/admin/me", nil, bearer(tok)...), 401, "unauthorized")
 		})
+	}
+}
+
+// TestUserAdministrationWithTOTP: with TOTP required, a new user and a
+// reset answer the enrolment URI once, and the reset code is the one that
+// signs in.
+func TestUserAdministrationWithTOTP(t *testing.T) {
+	e := newEnv(t, map[string]string{"PORTAL_REQUIRE_TOTP": "true"})
+	added, err := e.app.AddUser(context.Background(), app.ActorCLI, app.NewUser{Username: "root", Password: "a long enough password", Roles: []string{"admin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.do("POST", "/api/v1/auth/login", map[string]string{"username": "root", "password": "a long enough password",
+		"totp": totpAt(totpSecret(t, added.TOTPURI), e.clock.Now())})
+	if r.status != 200 {
+		t.Fatalf("login: %d %s", r.status, r.body)
+	}
+	root := r.str("access_token")
+
+	r = e.do("POST", "/api/v1/admin/users", map[string]any{"username": "carol", "password": "a long enough password", "roles": []string{"reviewer"}}, bearer(root)...)
+	if r.status != 201 || !strings.HasPrefix(r.str("totp_uri"), "otpauth://totp/EthicsPortal:carol?") {
+		t.Fatalf("create with TOTP required: %d %s", r.status, r.body)
+	}
+	first := totpSecret(t, r.str("totp_uri"))
+	r = e.do("PATCH", "/api/v1/admin/users/carol", map[string]any{"reset_totp": true}, bearer(root)...)
+	if r.status != 200 || !strings.HasPrefix(r.str("totp_uri"), "otpauth://totp/EthicsPortal:carol?") {
+		t.Fatalf("reset: %d %s", r.status, r.body)
+	}
+	second := totpSecret(t, r.str("totp_uri"))
+	if string(first) == string(second) {
+		t.Fatal("the reset kept the old secret")
+	}
+	login := func(secret []byte) int {
+		return e.do("POST", "/api/v1/auth/login", map[string]string{"username": "carol", "password": "a long enough password",
+			"totp": totpAt(secret, e.clock.Now())}).status
+	}
+	if s := login(first); s != 401 {
+		t.Fatalf("the old secret still signs in: %d", s)
+	}
+	if s := login(second); s != 200 {
+		t.Fatalf("the new secret does not sign in: %d", s)
+	}
+	if list := e.do("GET", "/api/v1/admin/users", nil, bearer(root)...); strings.Contains(string(list.body), "otpauth") {
+		t.Fatalf("the list shows an enrolment URI: %s", list.body)
 	}
 }
