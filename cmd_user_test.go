@@ -161,16 +161,22 @@ func auditActors(t *testing.T, c *cli) []string {
 	return out
 }
 
-// serving runs 'ethicsportal args...' until it answers /healthz and returns
-// its base URL and a stop function that returns the exit status.
-func serving(t *testing.T, args ...string) (string, func() int) {
+// freeAddr returns a loopback address nothing listens on now.
+func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// serving runs 'ethicsportal args...' until it answers /healthz and returns
+// its base URL and a stop function that returns the exit status.
+func serving(t *testing.T, args ...string) (string, func() int) {
+	t.Helper()
+	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	var errOut bytes.Buffer
@@ -216,7 +222,7 @@ func TestServeDemoOnlyOnAnEmptyStore(t *testing.T) {
 	if code, _, errOut := c.run("a long enough password\n", "user", "add", "alice", "--role", "admin"); code != exitOK {
 		t.Fatalf("user add: %s", errOut)
 	}
-	code, _, errOut := c.run("", "serve", "--demo", "--addr", "127.0.0.1:0")
+	code, _, errOut := c.run("", "serve", "--demo", "--addr", freeAddr(t))
 	if code != exitUsage || !strings.Contains(errOut, "not a demo store") {
 		t.Fatalf("serve --demo on a real store: exit %d, want %d saying why\n%s", code, exitUsage, errOut)
 	}
@@ -245,7 +251,7 @@ func TestServeDemoOnlyOnAnEmptyStore(t *testing.T) {
 	if code := stop(); code != exitOK {
 		t.Fatalf("serve --demo on the demo store exited with %d", code)
 	}
-	code, _, errOut = demo.run("", "serve", "--addr", "127.0.0.1:0")
+	code, _, errOut = demo.run("", "serve", "--addr", freeAddr(t))
 	if code != exitUsage || !strings.Contains(errOut, "demo store") {
 		t.Fatalf("serve without --demo on a demo store: exit %d, want %d saying why\n%s", code, exitUsage, errOut)
 	}
@@ -260,7 +266,7 @@ func TestServeDemoOnlyOnAnEmptyStore(t *testing.T) {
 	if code := stop(); code != exitOK {
 		t.Fatalf("serve again exited with %d", code)
 	}
-	code, _, errOut = served.run("", "serve", "--demo", "--addr", "127.0.0.1:0")
+	code, _, errOut = served.run("", "serve", "--demo", "--addr", freeAddr(t))
 	if code != exitUsage || !strings.Contains(errOut, "not a demo store") {
 		t.Fatalf("serve --demo on an empty store served for real: exit %d, want %d\n%s", code, exitUsage, errOut)
 	}
