@@ -2,8 +2,10 @@ package handlers_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"ethicsportal/app"
@@ -182,5 +184,60 @@ func TestUserAdministrationWithTOTP(t *testing.T) {
 	}
 	if list := e.do("GET", "/api/v1/admin/users", nil, bearer(root)...); strings.Contains(string(list.body), "otpauth") {
 		t.Fatalf("the list shows an enrolment URI: %s", list.body)
+	}
+}
+
+// TestAdminsDisablingEachOtherAtOnce: two admins on two instances disable
+// each other at the same moment; one wins, and one enabled admin remains.
+func TestAdminsDisablingEachOtherAtOnce(t *testing.T) {
+	for name, open := range sharedBackends() {
+		t.Run(name, func(t *testing.T) {
+			a, b := twoInstances(t, open(t))
+			for round := range 4 {
+				x, y := fmt.Sprintf("x%d", round), fmt.Sprintf("y%d", round)
+				tx, ty := a.addUser(x, "admin"), a.addUser(y, "admin")
+				if round > 0 { // only this round's pair stays enabled
+					for _, old := range []string{fmt.Sprintf("x%d", round-1), fmt.Sprintf("y%d", round-1)} {
+						if r := a.do("PATCH", "/api/v1/admin/users/"+old, map[string]any{"disabled": true}, bearer(tx)...); r.status != 200 {
+							t.Fatalf("round %d: disable %s: %d %s", round, old, r.status, r.body)
+						}
+					}
+				}
+				var (
+					wg       sync.WaitGroup
+					start    = make(chan struct{})
+					statuses [2]int
+				)
+				for i, c := range []struct {
+					e      *env
+					token  string
+					target string
+				}{{a, tx, y}, {b, ty, x}} {
+					wg.Go(func() {
+						<-start
+						statuses[i] = c.e.do("PATCH", "/api/v1/admin/users/"+c.target, map[string]any{"disabled": true}, bearer(c.token)...).status
+					})
+				}
+				close(start)
+				wg.Wait()
+				slices.Sort(statuses[:])
+				if statuses[0] != 200 || (statuses[1] != 409 && statuses[1] != 401) {
+					t.Fatalf("round %d: statuses %v, want one 200 and one 409 (or 401: the loser was disabled first)", round, statuses)
+				}
+				users, err := a.app.Users(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				enabled := 0
+				for _, u := range users {
+					if !u.Disabled && slices.Contains(u.Roles, "admin") {
+						enabled++
+					}
+				}
+				if enabled != 1 {
+					t.Fatalf("round %d: %d enabled admins, want 1", round, enabled)
+				}
+			}
+		})
 	}
 }
