@@ -58,7 +58,7 @@ type App struct {
 type Limits struct {
 	Verify ratelimit.Limiter // per client IP
 	Search ratelimit.Limiter // per client IP
-	Login  ratelimit.Limiter // per client IP and per username
+	Login  ratelimit.Limiter // per client IP, and per username or per device cookie (see auth.SignInPolicy)
 }
 
 // Option adjusts an App at construction, for tests.
