@@ -23,8 +23,9 @@ import (
 var auditBackends = map[string]func(t *testing.T) *cli{
 	"sqlite": newCLI,
 	"postgres": func(t *testing.T) *cli {
-		c := newCLI(t)
+		c := newEmptyCLI(t)
 		t.Setenv("PORTAL_DATABASE_URL", pgtest.URL(t))
+		makeStore(t)
 		return c
 	},
 }
@@ -204,6 +205,7 @@ func TestAuditVerifyRefusesABadCheckpoint(t *testing.T) {
 	}
 	// Another portal's checkpoint, for a log of the same length.
 	t.Setenv("PORTAL_DATA_DIR", t.TempDir())
+	makeStore(t)
 	c.addUsers("xavier", "yvonne", "zoe")
 	foreign := keepCheckpoint(t)
 	t.Setenv("PORTAL_DATA_DIR", c.dir)

@@ -32,6 +32,14 @@ type cli struct {
 // 'ethicsportal serve' would leave it.
 func newCLI(t *testing.T) *cli {
 	c := newEmptyCLI(t)
+	makeStore(t)
+	return c
+}
+
+// makeStore creates the store the environment names, as the first
+// 'ethicsportal serve' on it would: every other command refuses a missing one.
+func makeStore(t *testing.T) {
+	t.Helper()
 	cfg, err := config.NewLoader(flag.NewFlagSet("test", flag.ContinueOnError), nil).Load()
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +49,6 @@ func newCLI(t *testing.T) *cli {
 		t.Fatal(err)
 	}
 	a.Close()
-	return c
 }
 
 // newEmptyCLI gives the test an empty data dir.
