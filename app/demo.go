@@ -24,19 +24,16 @@ var DemoUsers = []NewUser{
 
 // Markers kept as store secrets. demoStoreMarker is set before anything of
 // the demo is loaded, so a store is known as a demo store even when loading
-// was cut short; demoMarker is set when the whole data set is in;
-// realStoreMarker is set by the first serve without --demo, so a store
-// that was served for real never takes the demo, even while still empty.
+// was cut short; demoMarker is set when the whole data set is in.
 const (
 	demoStoreMarker = "demo_store"
 	demoMarker      = "demo_loaded"
-	realStoreMarker = "real_store"
 )
 
 // ErrRealStore is LoadDemo's error on a store that holds anything but the
 // demo, or was served without --demo: demo records and demo accounts must
 // never mix with real ones.
-var ErrRealStore = errors.New("the store is not a demo store (it holds data or was served without --demo): --demo loads its synthetic data and accounts with a published password only into an empty store; point PORTAL_DATA_DIR or PORTAL_DATABASE_URL at an empty one")
+var ErrRealStore = errors.New("the store is not a demo store (it holds accounts or records): --demo loads its synthetic data and accounts with a published password only into an empty store; point PORTAL_DATA_DIR or PORTAL_DATABASE_URL at an empty one")
 
 // ErrDemoStore is ClaimReal's error on a demo store.
 var ErrDemoStore = errors.New("the store is a demo store (made by serve --demo; its accounts share a published password): serve it with --demo, or point PORTAL_DATA_DIR or PORTAL_DATABASE_URL at a real store")
@@ -44,24 +41,22 @@ var ErrDemoStore = errors.New("the store is a demo store (made by serve --demo; 
 // LoadDemo marks an empty store as a demo store and loads the bundled
 // synthetic data set into it, unless it was loaded before, and reports
 // whether it loaded it. Demo accounts get DemoPassword and no second
-// factor. On a store that is not a demo store and holds anything or was
-// served without --demo it loads nothing and returns an error wrapping
-// ErrRealStore.
+// factor. On a store that is not a demo store and holds anything (an
+// account, or any audited change: every record is one) it loads nothing
+// and returns an error wrapping ErrRealStore. A store that was served
+// without --demo but holds nothing may still become a demo store: there is
+// nothing real in it to mix with.
 func (a *App) LoadDemo(ctx context.Context) (bool, error) {
 	isDemo, err := a.hasSecret(ctx, demoStoreMarker)
 	if err != nil {
 		return false, err
 	}
 	if !isDemo {
-		servedReal, err := a.hasSecret(ctx, realStoreMarker)
-		if err != nil {
-			return false, err
-		}
 		empty, err := a.storeEmpty(ctx)
 		if err != nil {
 			return false, err
 		}
-		if servedReal || !empty {
+		if !empty {
 			return false, fmt.Errorf("app: %w", ErrRealStore)
 		}
 		err = a.store.Update(ctx, func(tx store.Tx) error { return tx.PutSecretIfAbsent(ctx, demoStoreMarker, []byte("1")) })
@@ -94,9 +89,8 @@ func (a *App) LoadDemo(ctx context.Context) (bool, error) {
 	return err == nil, internal("demo marker", err)
 }
 
-// ClaimReal is for serving without --demo: it marks the store as a real
-// one, which LoadDemo then refuses. On a demo store it returns an error
-// wrapping ErrDemoStore and marks nothing. On a store into which an earlier
+// ClaimReal is for serving without --demo. On a demo store it returns an
+// error wrapping ErrDemoStore. On a store into which an earlier
 // version loaded the demo beside real data (the data set's marker without
 // the demo store's), it disables every demo account that still takes
 // DemoPassword, audited as actor, and returns their names: a published
@@ -108,10 +102,6 @@ func (a *App) ClaimReal(ctx context.Context, actor string) ([]string, error) {
 	}
 	if isDemo {
 		return nil, fmt.Errorf("app: %w", ErrDemoStore)
-	}
-	err = a.store.Update(ctx, func(tx store.Tx) error { return tx.PutSecretIfAbsent(ctx, realStoreMarker, []byte("1")) })
-	if err != nil {
-		return nil, internal("real store marker", err)
 	}
 	mixed, err := a.hasSecret(ctx, demoMarker)
 	if err != nil || !mixed {
