@@ -34,7 +34,7 @@ type App struct {
 	folder *search.Folder
 
 	issuer      string // iss of tokens and receipts, fixed when the store was created
-	tokenKeys   *keys.Ring
+	tokens      *auth.Tokens
 	receiptKeys *keys.Ring
 	idPepper    []byte
 	passwords   *auth.Hasher
@@ -181,9 +181,11 @@ func (a *App) init(ctx context.Context) error {
 	if a.cfg.BaseURLGiven && a.issuer != a.cfg.BaseURL {
 		a.log.Info("tokens and receipts keep the issuer the store was created with", "issuer", a.issuer, "base_url", a.cfg.BaseURL)
 	}
-	if a.tokenKeys, err = keys.Load(ctx, a.store, store.KeyPurposeToken, a.now); err != nil {
+	tokenKeys, err := keys.Load(ctx, a.store, store.KeyPurposeToken, a.now)
+	if err != nil {
 		return err
 	}
+	a.tokens = auth.NewTokens(tokenKeys, a.issuer, a.cfg.TokenTTL, a.now)
 	if a.receiptKeys, err = keys.Load(ctx, a.store, store.KeyPurposeReceipt, a.now); err != nil {
 		return err
 	}

@@ -2,24 +2,15 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"ethicsportal/auth"
 	"ethicsportal/ratelimit"
 	"ethicsportal/store"
 )
-
-// TokenAudience is the aud claim of admin tokens. Receipts carry none, so a
-// receipt can never pass as a token.
-const TokenAudience = "ethicsportal-admin"
 
 // TOTPIssuer names the portal in authenticator apps.
 const TOTPIssuer = "EthicsPortal"
@@ -196,28 +187,11 @@ func truncate(s string, n int) string {
 
 // issueToken signs a token for username and returns it with its id.
 func (a *App) issueToken(username string) (*Token, string, error) {
-	now := a.now()
-	jti, err := randomID()
+	s, claims, err := a.tokens.Issue(username)
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("app: %w", err)
 	}
-	claims := jwt.RegisteredClaims{
-		Issuer:    a.issuer,
-		Subject:   username,
-		Audience:  jwt.ClaimStrings{TokenAudience},
-		ExpiresAt: jwt.NewNumericDate(now.Add(a.cfg.TokenTTL)),
-		IssuedAt:  jwt.NewNumericDate(now),
-		NotBefore: jwt.NewNumericDate(now),
-		ID:        jti,
-	}
-	kid, key := a.tokenKeys.Signer()
-	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
-	t.Header["kid"] = kid
-	s, err := t.SignedString(key)
-	if err != nil {
-		return nil, "", fmt.Errorf("app: sign token: %w", err)
-	}
-	return &Token{AccessToken: s, ExpiresIn: int(a.cfg.TokenTTL / time.Second)}, jti, nil
+	return &Token{AccessToken: s, ExpiresIn: int(a.tokens.TTL() / time.Second)}, claims.ID, nil
 }
 
 // Authenticate validates a bearer token and returns its principal with the
@@ -225,24 +199,8 @@ func (a *App) issueToken(username string) (*Token, string, error) {
 // another issuer or audience, logged out, user gone or disabled) is the same
 // EUnauthorized.
 func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error) {
-	var claims jwt.RegisteredClaims
-	parser := jwt.NewParser(
-		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
-		jwt.WithIssuer(a.issuer),
-		jwt.WithAudience(TokenAudience),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithTimeFunc(a.now),
-	)
-	_, err := parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
-		pub, ok := a.tokenKeys.Public(ctx, kid)
-		if !ok {
-			return nil, errors.New("unknown key")
-		}
-		return pub, nil
-	})
-	if err != nil || claims.ID == "" || claims.Subject == "" {
+	claims, err := a.tokens.Parse(ctx, token)
+	if err != nil {
 		return nil, errToken
 	}
 	denied, err := a.store.TokenDenied(ctx, claims.ID)
@@ -266,7 +224,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 		return nil, errToken
 	}
 
-	return &Principal{Username: u.Username, Roles: u.Roles, TokenID: claims.ID, ExpiresAt: claims.ExpiresAt.Time}, nil
+	return &Principal{Username: u.Username, Roles: u.Roles, TokenID: claims.ID, ExpiresAt: claims.ExpiresAt}, nil
 }
 
 // Logout ends the principal's token at once on every instance sharing the
@@ -282,12 +240,4 @@ func (a *App) Logout(ctx context.Context, p *Principal) error {
 		return a.record(ctx, tx, p.Username, "auth.logout", "user:"+p.Username, map[string]string{"token_id": p.TokenID})
 	})
 	return internal("logout", err)
-}
-
-func randomID() (string, error) {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("app: random id: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
 }

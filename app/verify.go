@@ -10,6 +10,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"ethicsportal/auth"
 	"ethicsportal/store"
 )
 
@@ -110,7 +111,7 @@ func (a *App) verify(ctx context.Context, no, folded string) (*Verification, err
 }
 
 func (a *App) signReceipt(claims *ReceiptClaims, now time.Time) (string, error) {
-	jti, err := randomID()
+	jti, err := auth.RandomID()
 	if err != nil {
 		return "", err
 	}

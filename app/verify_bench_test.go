@@ -27,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"ethicsportal/auth"
 	"ethicsportal/config"
 	"ethicsportal/store/sqlite"
 )
@@ -249,7 +250,7 @@ func BenchmarkVerify(b *testing.B) {
 	})
 	b.Run("part=random_id", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := randomID(); err != nil {
+			if _, err := auth.RandomID(); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"ethicsportal/app"
+	"ethicsportal/auth"
 )
 
 func TestLoginAndMe(t *testing.T) {
@@ -103,7 +104,7 @@ func TestBadTokensAreAllRefused(t *testing.T) {
 	parts := strings.Split(good, ".")
 	claims := func() jwt.MapClaims {
 		now := e.clock.Now()
-		return jwt.MapClaims{"iss": "http://portal.test", "sub": "alice", "aud": app.TokenAudience,
+		return jwt.MapClaims{"iss": "http://portal.test", "sub": "alice", "aud": auth.TokenAudience,
 			"exp": now.Add(10 * time.Minute).Unix(), "iat": now.Unix(), "jti": "x1"}
 	}
 	header := func(tok string) map[string]any {

@@ -1,0 +1,114 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"ethicsportal/keys"
+)
+
+// TokenAudience is the aud claim of admin tokens. Receipts carry none, so a
+// receipt can never pass as a token.
+const TokenAudience = "ethicsportal-admin"
+
+// ErrInvalidToken is Parse's one answer for every unusable token: a bad
+// signature, an algorithm other than EdDSA (none included), an unknown key,
+// another issuer or audience, a missing or past expiry, a missing id or
+// subject. Callers must not tell them apart to the client.
+var ErrInvalidToken = errors.New("auth: invalid token")
+
+// Tokens issues and checks admin tokens: EdDSA JWTs signed with the token
+// keyring kept in the store, so every instance on one store accepts every
+// other's tokens.
+type Tokens struct {
+	ring   *keys.Ring
+	issuer string
+	ttl    time.Duration
+	now    func() time.Time
+}
+
+// NewTokens returns Tokens signing with ring's newest key, naming issuer as
+// iss, valid for ttl from the moment of issue by now's clock.
+func NewTokens(ring *keys.Ring, issuer string, ttl time.Duration, now func() time.Time) *Tokens {
+	return &Tokens{ring: ring, issuer: issuer, ttl: ttl, now: now}
+}
+
+// TTL is how long a token is valid.
+func (t *Tokens) TTL() time.Duration { return t.ttl }
+
+// Claims are what a valid token says.
+type Claims struct {
+	Subject   string // the username
+	ID        string // the token id (jti), which logout puts on the deny list
+	ExpiresAt time.Time
+}
+
+// Issue signs a token for username and returns it with its claims.
+func (t *Tokens) Issue(username string) (string, Claims, error) {
+	now := t.now()
+	jti, err := RandomID()
+	if err != nil {
+		return "", Claims{}, err
+	}
+	exp := now.Add(t.ttl)
+	claims := jwt.RegisteredClaims{
+		Issuer:    t.issuer,
+		Subject:   username,
+		Audience:  jwt.ClaimStrings{TokenAudience},
+		ExpiresAt: jwt.NewNumericDate(exp),
+		IssuedAt:  jwt.NewNumericDate(now),
+		NotBefore: jwt.NewNumericDate(now),
+		ID:        jti,
+	}
+	kid, key := t.ring.Signer()
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
+	tok.Header["kid"] = kid
+	s, err := tok.SignedString(key)
+	if err != nil {
+		return "", Claims{}, fmt.Errorf("auth: sign token: %w", err)
+	}
+	return s, Claims{Subject: username, ID: jti, ExpiresAt: claims.ExpiresAt.Time}, nil
+}
+
+// Parse checks token's signature against the keyring (only EdDSA is
+// accepted), its issuer, audience, expiry and issue time, and returns its
+// claims; ErrInvalidToken for anything wrong. It does not consult the deny
+// list or the user: that is the caller's part.
+func (t *Tokens) Parse(ctx context.Context, token string) (Claims, error) {
+	var claims jwt.RegisteredClaims
+	parser := jwt.NewParser(
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+		jwt.WithIssuer(t.issuer),
+		jwt.WithAudience(TokenAudience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(t.now),
+	)
+	_, err := parser.ParseWithClaims(token, &claims, func(tok *jwt.Token) (any, error) {
+		kid, _ := tok.Header["kid"].(string)
+		pub, ok := t.ring.Public(ctx, kid)
+		if !ok {
+			return nil, errors.New("unknown key")
+		}
+		return pub, nil
+	})
+	if err != nil || claims.ID == "" || claims.Subject == "" || claims.ExpiresAt == nil {
+		return Claims{}, ErrInvalidToken
+	}
+	return Claims{Subject: claims.Subject, ID: claims.ID, ExpiresAt: claims.ExpiresAt.Time}, nil
+}
+
+// RandomID returns 128 random bits, base64url-encoded: token and receipt ids.
+func RandomID() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("auth: random id: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
