@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# bench/import.sh: the import benchmark of the portal, with its baseline.
+#
+#   bench/import.sh                    # N=1000000, REPS=3
+#   N=100000 REPS=1 bench/import.sh    # a quick run
+#
+# For each of REPS repetitions, and for each of two CSV files of N rows (one
+# where every row has a resident ID number, one with none), it times:
+#   read   bench/csvread on the file: the same CSV reader the import uses,
+#          and nothing else (the baseline: what no store work can remove)
+#   import `ethicsportal import credentials FILE` into a fresh SQLite data
+#          dir (the whole process: open, migrate, import, close)
+# and prints rows/s of each, and the ratio import time / read time. The
+# files are generated once by bench/gencsv and kept in BENCH_CACHE; they are
+# read once before timing so that both programs find them in the page cache.
+# Nothing is pinned: the import is a command an operator runs on the whole
+# machine, and the read baseline runs the same way right before it.
+#
+# Environment (all optional):
+#   N            rows per file (default 1000000)
+#   REPS         repetitions (default 3)
+#   SEED         generator seed (default 1)
+#   BENCH_CACHE  where generated files are kept between runs, outside the
+#                repository (default ${TMPDIR:-/tmp}/ethicsportal-bench)
+#   KEEP         1: keep the temporary build and data directory
+set -euo pipefail
+
+if [ $# -gt 0 ]; then # settings come from the environment only
+	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+	case $1 in -h | --help) exit 0 ;; *) exit 2 ;; esac
+fi
+
+N=${N:-1000000}
+REPS=${REPS:-3}
+SEED=${SEED:-1}
+BENCH_CACHE=${BENCH_CACHE:-${TMPDIR:-/tmp}/ethicsportal-bench}
+KEEP=${KEEP:-0}
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'import.sh: %s\n' "$*" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ethicsportal-import.XXXXXX")
+cleanup() { if [ "$KEEP" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log "building into $WORK"
+go build -o "$WORK/ethicsportal" .
+go build -o "$WORK/gencsv" ./bench/gencsv
+go build -o "$WORK/csvread" ./bench/csvread
+
+GENHASH=$(sha256sum bench/gencsv/main.go | cut -c1-12)
+csv_for() { # id (1 or 0): prints the cached file's path, generating it if needed
+	local dir="$BENCH_CACHE/import-n$N-seed$SEED-id$1-$GENHASH"
+	if [ ! -s "$dir/credentials.csv" ]; then
+		log "generating $N credentials (ID numbers: $1) into $dir"
+		mkdir -p "$dir"
+		local idflag=()
+		if [ "$1" = 1 ]; then idflag=(-id-numbers); fi
+		"$WORK/gencsv" -n "$N" -seed "$SEED" ${idflag[@]+"${idflag[@]}"} -o "$dir/credentials.csv.tmp" >&2
+		mv "$dir/credentials.csv.tmp" "$dir/credentials.csv"
+	fi
+	echo "$dir/credentials.csv"
+}
+CSV1=$(csv_for 1)
+CSV0=$(csv_for 0)
+
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
+RESULTS="$WORK/results.tsv" # ids rep read_s import_s
+: >"$RESULTS"
+export PORTAL_LOG_LEVEL=warn
+for rep in $(seq "$REPS"); do
+	for id in 1 0; do
+		csv=$CSV0
+		if [ "$id" = 1 ]; then csv=$CSV1; fi
+		cat "$csv" >/dev/null
+		t0=$(date +%s%N)
+		"$WORK/csvread" "$csv" >"$WORK/read.out"
+		t1=$(date +%s%N)
+		data="$WORK/data-$rep-$id"
+		mkdir -p "$data"
+		rc=0
+		PORTAL_DATA_DIR="$data" "$WORK/ethicsportal" import credentials "$csv" >"$WORK/import.out" 2>"$WORK/import.err" || rc=$?
+		t2=$(date +%s%N)
+		if [ "$rc" -ne 0 ]; then
+			head -20 "$WORK/import.out" "$WORK/import.err" >&2
+			die "import failed with status $rc"
+		fi
+		grep -q " $N inserted, 0 updated, 0 unchanged, 0 rejected" "$WORK/import.out" ||
+			die "the import did not insert every row: $(tail -1 "$WORK/import.out")"
+		rm -rf "$data"
+		printf '%s\t%s\t%s\t%s\n' "$id" "$rep" "$(secs "$t0" "$t1")" "$(secs "$t1" "$t2")" >>"$RESULTS"
+		log "rep $rep, ID numbers $id: read $(secs "$t0" "$t1") s, import $(secs "$t1" "$t2") s"
+	done
+done
+
+{
+	echo "ethicsportal import benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, N=$N, REPS=$REPS"
+	printf '%-16s %4s %10s %12s %10s %12s %8s\n' file rep "read s" "read rows/s" "import s" "import rows/s" ratio
+	awk -F'\t' -v n="$N" '{
+		printf "%-16s %4d %10.2f %12.0f %10.2f %12.0f %8.1f\n", ($1 == 1 ? "with ID numbers" : "no ID numbers"), $2, $3, n / $3, $4, n / $4, $4 / $3
+	}' "$RESULTS"
+	echo "ratio = import time / read time of the same file in the same repetition"
+} | tee "$WORK/summary.txt"
+mkdir -p "$BENCH_CACHE"
+cp "$WORK/summary.txt" "$BENCH_CACHE/last-import-summary.txt"
