@@ -87,6 +87,15 @@ type Reader interface {
 	// first. A personID of 0 or an unknown id gives an empty slice.
 	BansForPerson(ctx context.Context, personID int64) ([]Ban, error)
 
+	// CredentialWithBans returns the credential with that normalised
+	// certificate number and its holder's bans as BansForPerson gives them
+	// (lifted ones included, oldest first; an empty slice when the credential
+	// is linked to no person), read in one statement and so from one
+	// snapshot. ENotFound, with nil bans, when there is no such credential.
+	// It is the read of a public verification: an unknown number probes the
+	// same indexes as a known one, so a miss takes the time of a hit.
+	CredentialWithBans(ctx context.Context, certificateNo string) (*Credential, []Ban, error)
+
 	// PersonByID returns the person with that id.
 	PersonByID(ctx context.Context, id int64) (*Person, error)
 

@@ -36,6 +36,7 @@ const (
 	sOutboxStats // not a Reader method, but a read: the Store runs it on the pool
 	sCountCredentialsIn
 	sUsers
+	sCredentialWithBans
 	numReadStmts
 )
 
@@ -147,6 +148,7 @@ var stmtSQL = [numStmts]string{
 	sPersonsByIDHashes: `SELECT id, name, id_hash, created_at FROM persons
 		WHERE id_hash IN (SELECT unhex(value) FROM json_each(?))`,
 	sBansForPerson: `SELECT ` + banCols + ` FROM bans WHERE person_id = ? ORDER BY id`,
+	sCredentialWithBans: credentialWithBansSQL,
 	sPersonByID:    `SELECT id, name, id_hash, created_at FROM persons WHERE id = ?`,
 	sBanByID:       `SELECT ` + banCols + ` FROM bans WHERE id = ?`,
 	sCredentialHistory: `SELECT ` + changeCols + ` FROM credential_changes

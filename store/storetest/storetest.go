@@ -101,6 +101,10 @@ var groups = []struct {
 		{"ByID", testBanByID},
 		{"Lift", testLiftBan},
 	}},
+	{"CredentialWithBans", []test{
+		{"AgainstSeparateReads", testCredentialWithBans},
+		{"SeesCommits", testCredentialWithBansSeesCommits},
+	}},
 	{"Actions", []test{
 		{"RoundTrip", testActionRoundTrip},
 		{"NotFound", testActionNotFound},
