@@ -1,24 +1,42 @@
 #!/usr/bin/env bash
 # bench/verify.sh: the import and verification benchmarks of the portal.
 #
-#   bench/verify.sh                         # N=1000000 DURATION=20s
-#   N=100000 DURATION=10s bench/verify.sh   # a quick run
+#   bench/verify.sh                         # N=1000000 DURATION=10s ROUNDS=3, pinned
+#   N=100000 DURATION=5s bench/verify.sh    # a quick run
+#   bench/verify.sh --unpinned              # servers and wrk share every core (PIN=0)
+#   BEFORE_REV=main bench/verify.sh         # also the portal built from another revision
 #
 # (b) times `ethicsportal import credentials` on N synthetic credentials and
-#     prints rows/s (target: over 50,000 rows/s).
+#     prints rows/s (bench/import.sh is the import benchmark proper, with its
+#     baseline; this import makes the store the load test reads).
 # (a) load-tests POST /api/v1/verifications with wrk (bench/verify.lua) at
-#     64 connections: the trivial Fiber server, then the portal, then the
-#     trivial server again, and prints requests/s, p99 and the ratio
-#     portal / mean(trivial). Then, unless PROFILE=0, the same load against
-#     bench/profserve (the portal's server with a CPU profile) and the
-#     profile's top entries.
+#     64 connections. Each of ROUNDS rounds runs the trivial Fiber server,
+#     then the portal (and, with BEFORE_REV, the portal of that revision on
+#     its own import of the same file); one more trivial run closes the
+#     last round. A portal run's ratio is its requests/s over the mean of
+#     the two trivial runs around it; the script prints each round's ratio
+#     and their median, min and max. Then, unless PROFILE=0, the same load
+#     against bench/profserve (the portal's server with a CPU profile) and
+#     the profile's top entries.
+#
+# Pinned (the default), every server runs on core SERVER_CPU with
+# GOMAXPROCS=1 and wrk on core LOAD_CPU, so the server is judged on one core
+# with the load generator not competing for it, the way a server is judged.
+# Unpinned (PIN=0 or --unpinned), servers and wrk share every core, as
+# before: wrk then throttles the fast trivial server more than the portal,
+# and the ratio comes out higher than the pinned one.
 #
 # Environment (all optional):
 #   N            credentials to generate and import (default 1000000)
-#   DURATION     length of each measured wrk run (default 20s)
+#   DURATION     length of each measured wrk run (default 10s)
+#   ROUNDS       measured rounds (default 3)
 #   WARMUP       length of the unreported warm-up run before each server's
 #                first measurement (default 3s; 0 to skip)
 #   CONNS        wrk connections (default 64); THREADS wrk threads (default 2)
+#   PIN          1 (default): pin as above; 0: unpinned
+#   SERVER_CPU   core of the servers when pinned (default 0)
+#   LOAD_CPU     core of wrk when pinned (default 1)
+#   BEFORE_REV   a git revision: also build, import and load its portal
 #   SEED         generator seed (default 1)
 #   ID_NUMBERS   1 (default): every row carries a valid resident ID number,
 #                so the import also hashes and links persons; 0: none
@@ -29,18 +47,28 @@
 #                repository (default ${TMPDIR:-/tmp}/ethicsportal-bench)
 #   KEEP         1: keep the temporary build and data directory
 #
-# Only 127.0.0.1 is ever targeted. The machine's cores are shared by the
-# servers and wrk, so absolute figures move with the machine; the ratio
-# against the trivial server measured in the same run is the comparable one.
+# Only 127.0.0.1 is ever targeted. The machine is shared, so absolute
+# figures move with its load; the ratio against the trivial server measured
+# in the same round is the comparable one.
 set -euo pipefail
 
-if [ $# -gt 0 ]; then # settings come from the environment only
-	sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
-	case $1 in -h | --help) exit 0 ;; *) exit 2 ;; esac
-fi
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do # settings come from the environment, but for --unpinned
+	case $1 in
+	--unpinned) PIN=0 ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+	shift
+done
 
 N=${N:-1000000}
-DURATION=${DURATION:-20s}
+DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
+PIN=${PIN:-1}
+SERVER_CPU=${SERVER_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+BEFORE_REV=${BEFORE_REV:-}
 WARMUP=${WARMUP:-3s}
 CONNS=${CONNS:-64}
 THREADS=${THREADS:-2}
@@ -90,7 +118,8 @@ free_port() {
 	local p i
 	for i in $(seq 200); do
 		p=$((20000 + RANDOM % 40000))
-		if [ "$p" != "${TAKEN_PORT:-}" ] && ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+		case " ${TAKEN_PORT:-} " in *" $p "*) continue ;; esac
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0
 		fi
@@ -109,12 +138,28 @@ wait_healthz() {
 	die "no answer on http://127.0.0.1:$port/healthz after 30s"
 }
 
+# Pinned, servers run on SERVER_CPU with GOMAXPROCS=1 and wrk on LOAD_CPU.
+SERVE=()
+LOAD=()
+if [ "$PIN" = 1 ]; then
+	command -v taskset >/dev/null 2>&1 || die "taskset is needed to pin (or run with PIN=0)"
+	[ "$(nproc)" -ge 2 ] || die "pinning needs 2 cores (or run with PIN=0)"
+	SERVE=(taskset -c "$SERVER_CPU" env GOMAXPROCS=1)
+	LOAD=(taskset -c "$LOAD_CPU")
+fi
+
 # --- build ------------------------------------------------------------------------
 log "building into $WORK"
 go build -o "$WORK/ethicsportal" .
 go build -o "$WORK/trivial" ./bench/trivial
 go build -o "$WORK/profserve" ./bench/profserve
 go build -o "$WORK/gencsv" ./bench/gencsv
+if [ -n "$BEFORE_REV" ]; then
+	log "building the portal of $BEFORE_REV"
+	mkdir -p "$WORK/before-src"
+	git archive "$BEFORE_REV" | tar -x -C "$WORK/before-src"
+	(cd "$WORK/before-src" && go build -o "$WORK/ethicsportal-before" .)
+fi
 
 # --- data, cached -------------------------------------------------------------
 GENHASH=$(sha256sum bench/gencsv/main.go | cut -c1-12)
@@ -136,43 +181,69 @@ fi
 cat "$CSV" >/dev/null # in the page cache, so the import times the portal, not the disk
 
 # --- (b) import --------------------------------------------------------------
+export PORTAL_LOG_LEVEL=warn PORTAL_RATE_VERIFY=1000000/s
+# create_store bin dir: a first serve creates the store in dir, since every
+# command but serve refuses a missing store. Not timed.
+create_store() {
+	local bin=$1 dir=$2 port pid
+	port=$(free_port)
+	PORTAL_DATA_DIR="$dir" PORTAL_ADDR="127.0.0.1:$port" "$bin" serve >"$dir.init.log" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	wait_healthz "$pid" "$port"
+	stop_pid "$pid"
+}
+
+# import_into bin dir: imports the CSV into a fresh data dir; prints seconds.
+import_into() {
+	local bin=$1 dir=$2 t0 t1 rc=0
+	mkdir -p "$dir"
+	create_store "$bin" "$dir" >&2
+	t0=$(date +%s%N)
+	PORTAL_DATA_DIR="$dir" "$bin" import credentials "$CSV" >"$dir.import.out" 2>"$dir.import.err" || rc=$?
+	t1=$(date +%s%N)
+	if [ "$rc" -ne 0 ]; then
+		head -20 "$dir.import.out" "$dir.import.err" >&2
+		die "import by $bin failed with status $rc"
+	fi
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'
+}
 DATA="$WORK/data"
-mkdir -p "$DATA"
-export PORTAL_DATA_DIR="$DATA" PORTAL_LOG_LEVEL=warn PORTAL_RATE_VERIFY=1000000/s
-# Commands other than serve refuse a missing store: a first serve creates it.
-INIT_PORT=$(free_port)
-PORTAL_ADDR="127.0.0.1:$INIT_PORT" "$WORK/ethicsportal" serve >"$WORK/init.log" 2>&1 &
-INIT_PID=$!
-PIDS+=("$INIT_PID")
-wait_healthz "$INIT_PID" "$INIT_PORT"
-stop_pid "$INIT_PID"
 log "importing $(du -h "$CSV" | cut -f1) of CSV ($N rows)"
-t0=$(date +%s%N)
-rc=0
-"$WORK/ethicsportal" import credentials "$CSV" >"$WORK/import.out" 2>"$WORK/import.err" || rc=$?
-t1=$(date +%s%N)
-if [ "$rc" -ne 0 ]; then
-	head -20 "$WORK/import.out" "$WORK/import.err" >&2
-	die "import failed with status $rc"
-fi
-IMPORT_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+IMPORT_SECS=$(import_into "$WORK/ethicsportal" "$DATA")
 IMPORT_RPS=$(awk -v n="$N" -v s="$IMPORT_SECS" 'BEGIN { printf "%.0f", n / s }')
-IMPORT_LINE=$(tail -1 "$WORK/import.out")
+IMPORT_LINE=$(tail -1 "$DATA.import.out")
 DB_SIZE=$(du -sh "$DATA" | cut -f1)
+if [ -n "$BEFORE_REV" ]; then
+	log "importing the same file with the portal of $BEFORE_REV"
+	BEFORE_IMPORT_SECS=$(import_into "$WORK/ethicsportal-before" "$WORK/data-before")
+fi
 
 # --- servers ------------------------------------------------------------------
-TAKEN_PORT=""
+TAKEN_PORT="" # ports chosen but maybe not listened on yet
 TRIVIAL_PORT=$(free_port)
 TAKEN_PORT=$TRIVIAL_PORT
 PORTAL_PORT=$(free_port)
-"$WORK/trivial" -addr "127.0.0.1:$TRIVIAL_PORT" >"$WORK/trivial.log" 2>&1 &
+TAKEN_PORT="$TRIVIAL_PORT $PORTAL_PORT"
+"${SERVE[@]}" "$WORK/trivial" -addr "127.0.0.1:$TRIVIAL_PORT" >"$WORK/trivial.log" 2>&1 &
 TRIVIAL_PID=$!
 PIDS+=("$TRIVIAL_PID")
-PORTAL_ADDR="127.0.0.1:$PORTAL_PORT" "$WORK/ethicsportal" serve >"$WORK/portal.log" 2>&1 &
+PORTAL_DATA_DIR="$DATA" PORTAL_ADDR="127.0.0.1:$PORTAL_PORT" "${SERVE[@]}" "$WORK/ethicsportal" serve >"$WORK/portal.log" 2>&1 &
 PORTAL_PID=$!
 PIDS+=("$PORTAL_PID")
 wait_healthz "$TRIVIAL_PID" "$TRIVIAL_PORT"
 wait_healthz "$PORTAL_PID" "$PORTAL_PORT"
+PORTALS=(portal)
+declare -A PORT=([trivial]=$TRIVIAL_PORT [portal]=$PORTAL_PORT)
+if [ -n "$BEFORE_REV" ]; then
+	BEFORE_PORT=$(free_port)
+	PORTAL_DATA_DIR="$WORK/data-before" PORTAL_ADDR="127.0.0.1:$BEFORE_PORT" "${SERVE[@]}" "$WORK/ethicsportal-before" serve >"$WORK/portal-before.log" 2>&1 &
+	BEFORE_PID=$!
+	PIDS+=("$BEFORE_PID")
+	wait_healthz "$BEFORE_PID" "$BEFORE_PORT"
+	PORTALS+=(before)
+	PORT[before]=$BEFORE_PORT
+fi
 
 # Sanity: a registered pair matches, an unknown number does not.
 IFS=, read -r first_no first_name _ < <(sed -n 2p "$CSV")
@@ -180,16 +251,18 @@ verify_once() { # port no name
 	curl -fsS -H 'Content-Type: application/json' \
 		-d "{\"certificate_no\":\"$2\",\"name\":\"$3\"}" "http://127.0.0.1:$1/api/v1/verifications"
 }
-verify_once "$PORTAL_PORT" "$first_no" "$first_name" | grep -q '"match":true' ||
-	die "the portal does not match $first_no $first_name"
-verify_once "$PORTAL_PORT" "00000000000000000" "$first_name" | grep -q '"match":false' ||
-	die "the portal matches an unknown number"
+for p in "${PORTALS[@]}"; do
+	verify_once "${PORT[$p]}" "$first_no" "$first_name" | grep -q '"match":true' ||
+		die "the $p portal does not match $first_no $first_name"
+	verify_once "${PORT[$p]}" "00000000000000000" "$first_name" | grep -q '"match":false' ||
+		die "the $p portal matches an unknown number"
+done
 
 # run_wrk label port duration: prints wrk's report, keeps its BENCH line.
 run_wrk() {
 	local label=$1 port=$2 dur=$3
 	log "wrk $label: -c $CONNS -t $THREADS -d $dur against 127.0.0.1:$port"
-	PAIRS_FILE="$PAIRS" wrk -c "$CONNS" -t "$THREADS" -d "$dur" --latency -s bench/verify.lua \
+	PAIRS_FILE="$PAIRS" "${LOAD[@]}" wrk -c "$CONNS" -t "$THREADS" -d "$dur" --latency -s bench/verify.lua \
 		"http://127.0.0.1:$port" >"$WORK/wrk-$label.txt"
 	cat "$WORK/wrk-$label.txt" >&2
 	grep '^BENCH ' "$WORK/wrk-$label.txt" >"$WORK/bench-$label.txt" || die "no BENCH line from wrk ($label)"
@@ -198,24 +271,29 @@ field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$WORK/bench-$1.txt"; }
 
 if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
 	run_wrk warmup-trivial "$TRIVIAL_PORT" "$WARMUP"
-	run_wrk warmup-portal "$PORTAL_PORT" "$WARMUP"
+	for p in "${PORTALS[@]}"; do run_wrk "warmup-$p" "${PORT[$p]}" "$WARMUP"; done
 fi
-run_wrk trivial1 "$TRIVIAL_PORT" "$DURATION"
-run_wrk portal "$PORTAL_PORT" "$DURATION"
-run_wrk trivial2 "$TRIVIAL_PORT" "$DURATION"
+for r in $(seq "$ROUNDS"); do
+	run_wrk "trivial$r" "$TRIVIAL_PORT" "$DURATION"
+	for p in "${PORTALS[@]}"; do run_wrk "$p$r" "${PORT[$p]}" "$DURATION"; done
+done
+run_wrk "trivial$((ROUNDS + 1))" "$TRIVIAL_PORT" "$DURATION"
 
-T1=$(field trivial1 rps)
-T2=$(field trivial2 rps)
-P=$(field portal rps)
-RATIO=$(awk -v p="$P" -v a="$T1" -v b="$T2" 'BEGIN { printf "%.3f", p / ((a + b) / 2) }')
-DRIFT=$(awk -v a="$T1" -v b="$T2" 'BEGIN { d = a - b; if (d < 0) d = -d; printf "%.1f", 100 * d / ((a + b) / 2) }')
+# ratio portal round: the run's rps over the mean of the trivial runs around it.
+ratio() {
+	awk -v p="$(field "$1$2" rps)" -v a="$(field "trivial$2" rps)" -v b="$(field "trivial$(($2 + 1))" rps)" \
+		'BEGIN { printf "%.3f", p / ((a + b) / 2) }'
+}
+# spread v...: median, min and max of the values.
+spread() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "median %.3f (min %.3f, max %.3f, %d rounds)", m, v[1], v[NR], NR }'; }
 
 # --- profile --------------------------------------------------------------------
 PROF_RPS=""
 if [ "$PROFILE" = 1 ]; then
-	stop_pid "$PORTAL_PID" # the profiled server gets the machine to itself, as the portal had
+	if [ -n "$BEFORE_REV" ]; then stop_pid "$BEFORE_PID"; fi
+	stop_pid "$PORTAL_PID" # the profiled server gets the core to itself, as the portal had
 	PROF_PORT=$(free_port)
-	PORTAL_ADDR="127.0.0.1:$PROF_PORT" "$WORK/profserve" -cpuprofile "$WORK/portal.pprof" >"$WORK/profserve.log" 2>&1 &
+	PORTAL_DATA_DIR="$DATA" PORTAL_ADDR="127.0.0.1:$PROF_PORT" "${SERVE[@]}" "$WORK/profserve" -cpuprofile "$WORK/portal.pprof" >"$WORK/profserve.log" 2>&1 &
 	PROF_PID=$!
 	PIDS+=("$PROF_PID")
 	wait_healthz "$PROF_PID" "$PROF_PORT"
@@ -235,18 +313,34 @@ fi
 
 # --- report -------------------------------------------------------------------
 ms() { awk -v u="$1" 'BEGIN { printf "%.2f ms", u / 1000 }'; }
+MODE="unpinned: servers and wrk share $(nproc) cores"
+if [ "$PIN" = 1 ]; then MODE="pinned: servers on core $SERVER_CPU with GOMAXPROCS=1, wrk on core $LOAD_CPU"; fi
 {
-	echo "ethicsportal benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, N=$N, DURATION=$DURATION, -c $CONNS -t $THREADS"
+	echo "ethicsportal benchmarks, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, N=$N, DURATION=$DURATION, ROUNDS=$ROUNDS, -c $CONNS -t $THREADS"
+	echo "$MODE"
 	echo
-	echo "(b) import: $N rows in ${IMPORT_SECS}s wall = $IMPORT_RPS rows/s (target > 50000); database $DB_SIZE"
+	echo "(b) import: $N rows in ${IMPORT_SECS}s wall = $IMPORT_RPS rows/s; database $DB_SIZE"
 	echo "    the command said: $IMPORT_LINE"
+	if [ -n "$BEFORE_REV" ]; then
+		echo "    the portal of $BEFORE_REV: ${BEFORE_IMPORT_SECS}s wall"
+	fi
 	echo
 	echo "(a) POST /api/v1/verifications, $(wc -l <"$PAIRS") pairs, miss fraction $MISS"
-	printf '    %-10s %12s %12s %12s %8s\n' run "requests/s" p50 p99 non2xx
-	for r in trivial1 portal trivial2; do
-		printf '    %-10s %12s %12s %12s %8s\n' "$r" "$(field $r rps)" "$(ms "$(field $r p50_us)")" "$(ms "$(field $r p99_us)")" "$(field $r non2xx)"
+	printf '    %-10s %12s %12s %12s %8s %8s\n' run "requests/s" p50 p99 non2xx ratio
+	for r in $(seq "$((ROUNDS + 1))"); do
+		printf '    %-10s %12s %12s %12s %8s\n' "trivial$r" "$(field "trivial$r" rps)" "$(ms "$(field "trivial$r" p50_us)")" "$(ms "$(field "trivial$r" p99_us)")" "$(field "trivial$r" non2xx)"
+		[ "$r" -le "$ROUNDS" ] || continue
+		for p in "${PORTALS[@]}"; do
+			printf '    %-10s %12s %12s %12s %8s %8s\n' "$p$r" "$(field "$p$r" rps)" "$(ms "$(field "$p$r" p50_us)")" "$(ms "$(field "$p$r" p99_us)")" "$(field "$p$r" non2xx)" "$(ratio "$p" "$r")"
+		done
 	done
-	echo "    ratio portal / mean(trivial) = $RATIO   (trivial drift between its two runs: ${DRIFT}%)"
+	for p in "${PORTALS[@]}"; do
+		rs=()
+		for r in $(seq "$ROUNDS"); do rs+=("$(ratio "$p" "$r")"); done
+		label="ratio portal / mean(trivial around it)"
+		if [ "$p" = before ]; then label="ratio portal of $BEFORE_REV / mean(trivial around it)"; fi
+		echo "    $label: $(spread "${rs[@]}")"
+	done
 	if [ -n "$PROF_RPS" ]; then
 		echo "    profiled portal (bench/profserve): $PROF_RPS requests/s, p99 $(ms "$(field profiled p99_us)")"
 	fi
