@@ -148,7 +148,6 @@ var stmtSQL = [numStmts]string{
 	sPersonsByIDHashes: `SELECT id, name, id_hash, created_at FROM persons
 		WHERE id_hash IN (SELECT unhex(value) FROM json_each(?))`,
 	sBansForPerson: `SELECT ` + banCols + ` FROM bans WHERE person_id = ? ORDER BY id`,
-	sCredentialWithBans: credentialWithBansSQL,
 	sPersonByID:    `SELECT id, name, id_hash, created_at FROM persons WHERE id = ?`,
 	sBanByID:       `SELECT ` + banCols + ` FROM bans WHERE id = ?`,
 	sCredentialHistory: `SELECT ` + changeCols + ` FROM credential_changes
@@ -165,6 +164,7 @@ var stmtSQL = [numStmts]string{
 	sAuditEvents:          `SELECT ` + auditCols + ` FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?`,
 	sLastAuditEvent:       `SELECT ` + auditCols + ` FROM audit_events ORDER BY seq DESC LIMIT 1`,
 	sOutboxStats:          `SELECT count(*), min(created_at) FROM outbox WHERE delivered_at IS NULL`,
+	sCredentialWithBans:   credentialWithBansSQL,
 
 	sCreateUser:      `INSERT INTO users (` + userCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 	sAdvanceTOTPStep: `UPDATE users SET totp_last_step = ?2 WHERE username = ?1 AND totp_last_step < ?2`,
