@@ -10,7 +10,9 @@
 #          and nothing else (the baseline: what no store work can remove)
 #   import `ethicsportal import credentials FILE` into a fresh SQLite data
 #          dir (the whole process: open, migrate, import, close)
-# and prints rows/s of each, and the ratio import time / read time. The
+# and prints the wall and CPU seconds (user + system) and rows/s of each,
+# and the ratios import / read of both times. The CPU ratio moves less when
+# other work shares the machine, since waiting for a core costs no CPU. The
 # files are generated once by bench/gencsv and kept in BENCH_CACHE; they are
 # read once before timing so that both programs find them in the page cache.
 # Nothing is pinned: the import is a command an operator runs on the whole
@@ -68,8 +70,19 @@ csv_for() { # id (1 or 0): prints the cached file's path, generating it if neede
 CSV1=$(csv_for 1)
 CSV0=$(csv_for 0)
 
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
-RESULTS="$WORK/results.tsv" # ids rep read_s import_s
+# timed out cmd...: runs cmd with its output to out, and prints its wall
+# seconds and its CPU seconds (user + system, its children included).
+timed() {
+	local out=$1 t rc=0
+	shift
+	t=$({ TIMEFORMAT='%R %U %S'; time "$@" >"$out" 2>&1; } 2>&1) || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		head -20 "$out" >&2
+		die "$1 failed with status $rc"
+	fi
+	awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' <<<"${t##*$'\n'}"
+}
+RESULTS="$WORK/results.tsv" # ids rep read_wall read_cpu import_wall import_cpu
 : >"$RESULTS"
 export PORTAL_LOG_LEVEL=warn
 for rep in $(seq "$REPS"); do
@@ -77,33 +90,26 @@ for rep in $(seq "$REPS"); do
 		csv=$CSV0
 		if [ "$id" = 1 ]; then csv=$CSV1; fi
 		cat "$csv" >/dev/null
-		t0=$(date +%s%N)
-		"$WORK/csvread" "$csv" >"$WORK/read.out"
-		t1=$(date +%s%N)
+		read -r rw rc < <(timed "$WORK/read.out" "$WORK/csvread" "$csv")
 		data="$WORK/data-$rep-$id"
 		mkdir -p "$data"
-		rc=0
-		PORTAL_DATA_DIR="$data" "$WORK/ethicsportal" import credentials "$csv" >"$WORK/import.out" 2>"$WORK/import.err" || rc=$?
-		t2=$(date +%s%N)
-		if [ "$rc" -ne 0 ]; then
-			head -20 "$WORK/import.out" "$WORK/import.err" >&2
-			die "import failed with status $rc"
-		fi
+		export PORTAL_DATA_DIR="$data"
+		read -r iw ic < <(timed "$WORK/import.out" "$WORK/ethicsportal" import credentials "$csv")
 		grep -q " $N inserted, 0 updated, 0 unchanged, 0 rejected" "$WORK/import.out" ||
 			die "the import did not insert every row: $(tail -1 "$WORK/import.out")"
 		rm -rf "$data"
-		printf '%s\t%s\t%s\t%s\n' "$id" "$rep" "$(secs "$t0" "$t1")" "$(secs "$t1" "$t2")" >>"$RESULTS"
-		log "rep $rep, ID numbers $id: read $(secs "$t0" "$t1") s, import $(secs "$t1" "$t2") s"
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$rep" "$rw" "$rc" "$iw" "$ic" >>"$RESULTS"
+		log "rep $rep, ID numbers $id: read $rw s ($rc s CPU), import $iw s ($ic s CPU)"
 	done
 done
 
 {
-	echo "ethicsportal import benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, N=$N, REPS=$REPS"
-	printf '%-16s %4s %10s %12s %10s %12s %8s\n' file rep "read s" "read rows/s" "import s" "import rows/s" ratio
+	echo "ethicsportal import benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, N=$N, REPS=$REPS, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '%-16s %4s %9s %9s %12s %9s %9s %13s %9s %9s\n' file rep "read s" "read cpu" "read rows/s" "import s" "imp. cpu" "import rows/s" "ratio" "cpu ratio"
 	awk -F'\t' -v n="$N" '{
-		printf "%-16s %4d %10.2f %12.0f %10.2f %12.0f %8.1f\n", ($1 == 1 ? "with ID numbers" : "no ID numbers"), $2, $3, n / $3, $4, n / $4, $4 / $3
+		printf "%-16s %4d %9.2f %9.2f %12.0f %9.2f %9.2f %13.0f %9.1f %9.1f\n", ($1 == 1 ? "with ID numbers" : "no ID numbers"), $2, $3, $4, n / $3, $5, $6, n / $5, $5 / $3, $6 / $4
 	}' "$RESULTS"
-	echo "ratio = import time / read time of the same file in the same repetition"
+	echo "ratio = import wall time / read wall time; cpu ratio = import CPU time / read CPU time (same file, same repetition)"
 } | tee "$WORK/summary.txt"
 mkdir -p "$BENCH_CACHE"
 cp "$WORK/summary.txt" "$BENCH_CACHE/last-import-summary.txt"
