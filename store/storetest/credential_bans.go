@@ -93,11 +93,15 @@ func testCredentialWithBans(t *testing.T, s suite) {
 	})
 }
 
-// testCredentialWithBansSeesCommits checks that the read sees a ban and a
-// link committed on another handle of the same database, as verification
-// on one instance must see an approval made on another.
+// testCredentialWithBansSeesCommits checks a miss on an empty register, and
+// that the read sees a ban and a link committed on another handle of the
+// same database, as verification on one instance must see an approval made
+// on another.
 func testCredentialWithBansSeesCommits(t *testing.T, s suite) {
 	a, b := s.pair(t)
+	if c, bans, err := b.CredentialWithBans(t.Context(), "A1"); !store.IsCode(err, store.ENotFound) || c != nil || bans != nil {
+		t.Fatalf("on an empty register: %+v, %+v, %v; want %s", c, bans, err, store.ENotFound)
+	}
 	p := &store.Person{Name: "张伟华", IDHash: idHash("p"), CreatedAt: t0}
 	createPersons(t, a, p)
 	insertCredentials(t, a, t0, sampleCredential("A1", 0))
