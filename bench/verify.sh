@@ -15,7 +15,12 @@
 #     its own import of the same file); one more trivial run closes the
 #     last round. A portal run's ratio is its requests/s over the mean of
 #     the two trivial runs around it; the script prints each round's ratio
-#     and their median, min and max. Then, unless PROFILE=0, the same load
+#     and their median, min and max. It also reads each server's CPU time
+#     (user + system, /proc/PID/stat) before and after every run, and prints
+#     CPU microseconds per request and the CPU ratio: the trivial runs' CPU
+#     per request over the portal's. That ratio does not depend on how much
+#     of its core a server got, which on a shared machine varies from run to
+#     run and moves the requests/s ratio. Then, unless PROFILE=0, the same load
 #     against bench/profserve (the portal's server with a CPU profile) and
 #     the profile's top entries.
 #
@@ -235,6 +240,7 @@ wait_healthz "$TRIVIAL_PID" "$TRIVIAL_PORT"
 wait_healthz "$PORTAL_PID" "$PORTAL_PORT"
 PORTALS=(portal)
 declare -A PORT=([trivial]=$TRIVIAL_PORT [portal]=$PORTAL_PORT)
+declare -A PID=([trivial]=$TRIVIAL_PID [portal]=$PORTAL_PID)
 if [ -n "$BEFORE_REV" ]; then
 	BEFORE_PORT=$(free_port)
 	PORTAL_DATA_DIR="$WORK/data-before" PORTAL_ADDR="127.0.0.1:$BEFORE_PORT" "${SERVE[@]}" "$WORK/ethicsportal-before" serve >"$WORK/portal-before.log" 2>&1 &
@@ -243,6 +249,7 @@ if [ -n "$BEFORE_REV" ]; then
 	wait_healthz "$BEFORE_PID" "$BEFORE_PORT"
 	PORTALS+=(before)
 	PORT[before]=$BEFORE_PORT
+	PID[before]=$BEFORE_PID
 fi
 
 # Sanity: a registered pair matches, an unknown number does not.
@@ -258,14 +265,29 @@ for p in "${PORTALS[@]}"; do
 		die "the $p portal matches an unknown number"
 done
 
-# run_wrk label port duration: prints wrk's report, keeps its BENCH line.
+# cpu_ticks pid: the process's user + system CPU time so far, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+CLK_TCK=$(getconf CLK_TCK)
+
+# run_wrk label port duration [pid]: prints wrk's report, keeps its BENCH
+# line, and with pid adds the CPU the server used during the run (cpu_us)
+# and per request (cpu_us_per_req) to it.
 run_wrk() {
-	local label=$1 port=$2 dur=$3
+	local label=$1 port=$2 dur=$3 pid=${4:-} c0=0 c1=0
 	log "wrk $label: -c $CONNS -t $THREADS -d $dur against 127.0.0.1:$port"
+	if [ -n "$pid" ]; then c0=$(cpu_ticks "$pid"); fi
 	PAIRS_FILE="$PAIRS" "${LOAD[@]}" wrk -c "$CONNS" -t "$THREADS" -d "$dur" --latency -s bench/verify.lua \
 		"http://127.0.0.1:$port" >"$WORK/wrk-$label.txt"
+	if [ -n "$pid" ]; then c1=$(cpu_ticks "$pid"); fi
 	cat "$WORK/wrk-$label.txt" >&2
 	grep '^BENCH ' "$WORK/wrk-$label.txt" >"$WORK/bench-$label.txt" || die "no BENCH line from wrk ($label)"
+	if [ -n "$pid" ]; then
+		awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" '{
+			n = $2; sub("requests=", "", n)
+			printf "%s cpu_us=%.0f cpu_us_per_req=%.2f\n", $0, t * 1e6 / hz, (n > 0 ? t * 1e6 / hz / n : 0)
+		}' "$WORK/bench-$label.txt" >"$WORK/bench-$label.tmp"
+		mv "$WORK/bench-$label.tmp" "$WORK/bench-$label.txt"
+	fi
 }
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$WORK/bench-$1.txt"; }
 
@@ -274,15 +296,21 @@ if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
 	for p in "${PORTALS[@]}"; do run_wrk "warmup-$p" "${PORT[$p]}" "$WARMUP"; done
 fi
 for r in $(seq "$ROUNDS"); do
-	run_wrk "trivial$r" "$TRIVIAL_PORT" "$DURATION"
-	for p in "${PORTALS[@]}"; do run_wrk "$p$r" "${PORT[$p]}" "$DURATION"; done
+	run_wrk "trivial$r" "$TRIVIAL_PORT" "$DURATION" "$TRIVIAL_PID"
+	for p in "${PORTALS[@]}"; do run_wrk "$p$r" "${PORT[$p]}" "$DURATION" "${PID[$p]}"; done
 done
-run_wrk "trivial$((ROUNDS + 1))" "$TRIVIAL_PORT" "$DURATION"
+run_wrk "trivial$((ROUNDS + 1))" "$TRIVIAL_PORT" "$DURATION" "$TRIVIAL_PID"
 
 # ratio portal round: the run's rps over the mean of the trivial runs around it.
 ratio() {
 	awk -v p="$(field "$1$2" rps)" -v a="$(field "trivial$2" rps)" -v b="$(field "trivial$(($2 + 1))" rps)" \
 		'BEGIN { printf "%.3f", p / ((a + b) / 2) }'
+}
+# cpu_ratio portal round: the mean CPU per request of the trivial runs
+# around it over the run's CPU per request.
+cpu_ratio() {
+	awk -v p="$(field "$1$2" cpu_us_per_req)" -v a="$(field "trivial$2" cpu_us_per_req)" \
+		-v b="$(field "trivial$(($2 + 1))" cpu_us_per_req)" 'BEGIN { printf "%.3f", ((a + b) / 2) / p }'
 }
 # spread v...: median, min and max of the values.
 spread() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "median %.3f (min %.3f, max %.3f, %d rounds)", m, v[1], v[NR], NR }'; }
@@ -326,20 +354,25 @@ if [ "$PIN" = 1 ]; then MODE="pinned: servers on core $SERVER_CPU with GOMAXPROC
 	fi
 	echo
 	echo "(a) POST /api/v1/verifications, $(wc -l <"$PAIRS") pairs, miss fraction $MISS"
-	printf '    %-10s %12s %12s %12s %8s %8s\n' run "requests/s" p50 p99 non2xx ratio
+	printf '    %-10s %12s %12s %12s %8s %8s %12s %10s\n' run "requests/s" p50 p99 non2xx ratio "CPU us/req" "CPU ratio"
 	for r in $(seq "$((ROUNDS + 1))"); do
-		printf '    %-10s %12s %12s %12s %8s\n' "trivial$r" "$(field "trivial$r" rps)" "$(ms "$(field "trivial$r" p50_us)")" "$(ms "$(field "trivial$r" p99_us)")" "$(field "trivial$r" non2xx)"
+		printf '    %-10s %12s %12s %12s %8s %8s %12s\n' "trivial$r" "$(field "trivial$r" rps)" "$(ms "$(field "trivial$r" p50_us)")" "$(ms "$(field "trivial$r" p99_us)")" "$(field "trivial$r" non2xx)" "" "$(field "trivial$r" cpu_us_per_req)"
 		[ "$r" -le "$ROUNDS" ] || continue
 		for p in "${PORTALS[@]}"; do
-			printf '    %-10s %12s %12s %12s %8s %8s\n' "$p$r" "$(field "$p$r" rps)" "$(ms "$(field "$p$r" p50_us)")" "$(ms "$(field "$p$r" p99_us)")" "$(field "$p$r" non2xx)" "$(ratio "$p" "$r")"
+			printf '    %-10s %12s %12s %12s %8s %8s %12s %10s\n' "$p$r" "$(field "$p$r" rps)" "$(ms "$(field "$p$r" p50_us)")" "$(ms "$(field "$p$r" p99_us)")" "$(field "$p$r" non2xx)" "$(ratio "$p" "$r")" "$(field "$p$r" cpu_us_per_req)" "$(cpu_ratio "$p" "$r")"
 		done
 	done
 	for p in "${PORTALS[@]}"; do
 		rs=()
-		for r in $(seq "$ROUNDS"); do rs+=("$(ratio "$p" "$r")"); done
-		label="ratio portal / mean(trivial around it)"
-		if [ "$p" = before ]; then label="ratio portal of $BEFORE_REV / mean(trivial around it)"; fi
-		echo "    $label: $(spread "${rs[@]}")"
+		cs=()
+		for r in $(seq "$ROUNDS"); do
+			rs+=("$(ratio "$p" "$r")")
+			cs+=("$(cpu_ratio "$p" "$r")")
+		done
+		name="portal"
+		if [ "$p" = before ]; then name="portal of $BEFORE_REV"; fi
+		echo "    ratio $name / mean(trivial around it): $(spread "${rs[@]}")"
+		echo "    CPU ratio, mean(trivial CPU per request around it) / $name CPU per request: $(spread "${cs[@]}")"
 	done
 	if [ -n "$PROF_RPS" ]; then
 		echo "    profiled portal (bench/profserve): $PROF_RPS requests/s, p99 $(ms "$(field profiled p99_us)")"
