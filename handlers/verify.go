@@ -73,8 +73,10 @@ func toVerificationJSON(v *app.Verification) any {
 
 func (s *Server) verify(c *fiber.Ctx) error {
 	var req verifyRequest
-	if err := decodeJSON(c, &req, false); err != nil {
-		return err
+	if !parseVerifyRequest(c.Get(fiber.HeaderContentType), c.Body(), &req) {
+		if err := decodeJSON(c, &req, false); err != nil {
+			return err
+		}
 	}
 	v, err := s.app.Verify(c.UserContext(), req.CertificateNo, req.Name)
 	if err != nil {
@@ -183,6 +185,103 @@ func appendDateJSON(dst []byte, d store.Date) []byte {
 	dst = append(dst, '"')
 	dst = append(dst, d.String()...)
 	return append(dst, '"')
+}
+
+// parseVerifyRequest is the fast path of decoding a verification request,
+// the one request the portal serves at volume: it accepts only the plain
+// form, Content-Type application/json and a body of valid UTF-8 holding one
+// object whose members are "certificate_no" and "name" with strings free of
+// escapes and control characters, and fills req as decodeJSON would. For
+// anything else it reports false and leaves the request to decodeJSON,
+// which decides it and words the problem. encoding/json's decoder, with
+// its buffer and its second pass for trailing data, cost more than the
+// rest of the request's parsing.
+func parseVerifyRequest(contentType string, body []byte, req *verifyRequest) bool {
+	if !strings.EqualFold(contentType, fiber.MIMEApplicationJSON) || !utf8.Valid(body) {
+		return false
+	}
+	i := skipJSONSpace(body, 0)
+	if i >= len(body) || body[i] != '{' {
+		return false
+	}
+	i = skipJSONSpace(body, i+1)
+	var no, name []byte
+	var haveNo, haveName bool
+	if i < len(body) && body[i] == '}' {
+		i++
+	} else {
+		for {
+			key, next, ok := plainJSONString(body, i)
+			if !ok {
+				return false
+			}
+			i = skipJSONSpace(body, next)
+			if i >= len(body) || body[i] != ':' {
+				return false
+			}
+			val, next, ok := plainJSONString(body, skipJSONSpace(body, i+1))
+			if !ok {
+				return false
+			}
+			switch string(key) {
+			case "certificate_no":
+				if haveNo {
+					return false
+				}
+				no, haveNo = val, true
+			case "name":
+				if haveName {
+					return false
+				}
+				name, haveName = val, true
+			default: // unknown or differently cased: decodeJSON's rules apply
+				return false
+			}
+			i = skipJSONSpace(body, next)
+			if i < len(body) && body[i] == ',' {
+				i = skipJSONSpace(body, i+1)
+				continue
+			}
+			if i < len(body) && body[i] == '}' {
+				i++
+				break
+			}
+			return false
+		}
+	}
+	if skipJSONSpace(body, i) != len(body) {
+		return false
+	}
+	// Fresh copies: the body's buffer is reused after the handler.
+	req.CertificateNo, req.Name = string(no), string(name)
+	return true
+}
+
+// skipJSONSpace returns the index of the first byte from i on that is not
+// JSON white space.
+func skipJSONSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// plainJSONString reads a JSON string starting at b[i] that holds no
+// escape and no control character, and returns its contents and the index
+// after its closing quote; ok is false for anything else.
+func plainJSONString(b []byte, i int) (s []byte, next int, ok bool) {
+	if i >= len(b) || b[i] != '"' {
+		return nil, 0, false
+	}
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			return b[i+1 : j], j + 1, true
+		case c == '\\' || c < 0x20:
+			return nil, 0, false
+		}
+	}
+	return nil, 0, false
 }
 
 type receiptRequest struct {

@@ -1,9 +1,13 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"ethicsportal/app"
 	"ethicsportal/store"
@@ -56,6 +60,85 @@ func FuzzAppendStringJSON(f *testing.F) {
 		want, _ := json.Marshal(s)
 		if got := appendStringJSON(nil, s); string(got) != string(want) {
 			t.Errorf("appendStringJSON(%q) = %s, want %s", s, got, want)
+		}
+	})
+}
+
+// decodeLikeDecodeJSON decodes body as decodeJSON does for a non-strict
+// route once the media type is accepted: valid UTF-8, one JSON value.
+func decodeLikeDecodeJSON(body []byte) (verifyRequest, bool) {
+	var req verifyRequest
+	if len(bytes.TrimSpace(body)) == 0 || !utf8.Valid(body) {
+		return req, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&req); err != nil {
+		return req, false
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return req, false
+	}
+	return req, true
+}
+
+func TestParseVerifyRequest(t *testing.T) {
+	accepted := []string{
+		`{"certificate_no":"20151100000000123","name":"张伟华"}`,
+		" \t\r\n{ \"name\" : \"李娜\" , \"certificate_no\" : \"A1\" } \n",
+		`{"certificate_no":"","name":""}`,
+		`{"name":"only the name"}`,
+		`{}`,
+		`{"name":"<&>'` + "\x7f" + `"}`,
+	}
+	for _, body := range accepted {
+		var got verifyRequest
+		if !parseVerifyRequest("application/json", []byte(body), &got) {
+			t.Errorf("parseVerifyRequest(%q) refused it", body)
+			continue
+		}
+		want, ok := decodeLikeDecodeJSON([]byte(body))
+		if !ok || got != want {
+			t.Errorf("parseVerifyRequest(%q) = %+v; encoding/json gives %+v (ok %v)", body, got, want, ok)
+		}
+	}
+	refused := []string{ // left to decodeJSON, which accepts some and refuses others
+		``, ` `, `null`, `[]`, `"x"`, `{`, `{"name":"x"`, `{"name":"x",}`, `{"name":"x"} {}`, `{"name":"x"}x`,
+		`{"name":"a\"b"}`, `{"name":"\u5f20"}`, "{\"name\":\"a\tb\"}", `{"name":null}`, `{"name":1}`,
+		`{"NAME":"x"}`, `{"Certificate_No":"x"}`, `{"name":"x","extra":1}`, `{"name":"x","name":"y"}`,
+		"{\"name\":\"\xff\"}", "\ufeff{\"name\":\"x\"}", `{name:"x"}`, `{"name" "x"}`,
+	}
+	for _, body := range refused {
+		var got verifyRequest
+		if parseVerifyRequest("application/json", []byte(body), &got) {
+			t.Errorf("parseVerifyRequest(%q) accepted it as %+v", body, got)
+		}
+	}
+	for _, ct := range []string{"", "text/plain", "application/json; charset=utf-8", "application/jsonx"} {
+		var got verifyRequest
+		if parseVerifyRequest(ct, []byte(accepted[0]), &got) {
+			t.Errorf("parseVerifyRequest with Content-Type %q accepted it; decodeJSON decides that", ct)
+		}
+	}
+	var got verifyRequest
+	if !parseVerifyRequest("Application/JSON", []byte(accepted[0]), &got) {
+		t.Errorf("parseVerifyRequest refused Content-Type Application/JSON, which decodeJSON accepts")
+	}
+}
+
+// FuzzParseVerifyRequest checks that whatever the fast path accepts,
+// decodeJSON's decoding accepts too, with the same result.
+func FuzzParseVerifyRequest(f *testing.F) {
+	for _, s := range []string{`{"certificate_no":"A1","name":"张伟华"}`, `{}`, `{"name":"x","name":"y"}`, `{"name":"\u0041"}`, " {\"name\" :\"x\"} "} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var got verifyRequest
+		if !parseVerifyRequest("application/json", body, &got) {
+			return
+		}
+		want, ok := decodeLikeDecodeJSON(body)
+		if !ok || got != want {
+			t.Errorf("parseVerifyRequest(%q) = %+v; decodeJSON's decoding gives %+v (ok %v)", body, got, want, ok)
 		}
 	})
 }
