@@ -9,7 +9,9 @@
 #   read   bench/csvread on the file: the same CSV reader the import uses,
 #          and nothing else (the baseline: what no store work can remove)
 #   import `ethicsportal import credentials FILE` into a fresh SQLite data
-#          dir (the whole process: open, migrate, import, close)
+#          dir (the whole process: open, import, close; the store is made
+#          beforehand by a first `serve`, untimed, since every other
+#          command refuses a missing store)
 # and prints the wall and CPU seconds (user + system) and rows/s of each,
 # and the ratios import / read of both times. The CPU ratio moves less when
 # other work shares the machine, since waiting for a core costs no CPU. The
@@ -82,6 +84,25 @@ timed() {
 	fi
 	awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' <<<"${t##*$'\n'}"
 }
+# create_store dir: every command but serve refuses a missing store, so a
+# first serve creates it (untimed), stopped once it answers /healthz.
+create_store() {
+	local port pid i
+	port=$((20000 + RANDOM % 40000))
+	PORTAL_ADDR="127.0.0.1:$port" "$WORK/ethicsportal" serve >"$1.init.log" 2>&1 &
+	pid=$!
+	for i in $(seq 300); do
+		kill -0 "$pid" 2>/dev/null || die "serve exited while creating the store (see $1.init.log)"
+		if curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then
+			kill -TERM "$pid"
+			wait "$pid" || true
+			return 0
+		fi
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	die "no answer from serve on 127.0.0.1:$port after 30s"
+}
 RESULTS="$WORK/results.tsv" # ids rep read_wall read_cpu import_wall import_cpu
 : >"$RESULTS"
 export PORTAL_LOG_LEVEL=warn
@@ -94,6 +115,7 @@ for rep in $(seq "$REPS"); do
 		data="$WORK/data-$rep-$id"
 		mkdir -p "$data"
 		export PORTAL_DATA_DIR="$data"
+		create_store "$data"
 		read -r iw ic < <(timed "$WORK/import.out" "$WORK/ethicsportal" import credentials "$csv")
 		grep -q " $N inserted, 0 updated, 0 unchanged, 0 rejected" "$WORK/import.out" ||
 			die "the import did not insert every row: $(tail -1 "$WORK/import.out")"
