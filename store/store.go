@@ -92,8 +92,9 @@ type Reader interface {
 	// (lifted ones included, oldest first; an empty slice when the credential
 	// is linked to no person), read in one statement and so from one
 	// snapshot. ENotFound, with nil bans, when there is no such credential.
-	// It is the read of a public verification: an unknown number probes the
-	// same indexes as a known one, so a miss takes the time of a hit.
+	// It is the read of a public verification, so a miss must take the time
+	// of a hit: for an unknown number it reads a decoy row of the register
+	// (and drops it) where a known number reads its own.
 	CredentialWithBans(ctx context.Context, certificateNo string) (*Credential, []Ban, error)
 
 	// PersonByID returns the person with that id.
