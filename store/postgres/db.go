@@ -140,3 +140,15 @@ type tx struct {
 	reader
 	tx pgx.Tx
 }
+
+// reader implements store.Reader over the pool (outside a transaction) or
+// a pgx.Tx (inside one).
+type reader struct {
+	q querier
+}
+
+// undo deletes rows a bulk insert made before it found a conflict.
+func (t *tx) undo(ctx context.Context, sql string, keys any) error {
+	_, err := t.tx.Exec(ctx, sql, keys)
+	return wrap("undo partial insert", err)
+}

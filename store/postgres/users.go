@@ -2,7 +2,8 @@ package postgres
 
 import (
 	"context"
-	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"ethicsportal/store"
 )
@@ -11,6 +12,43 @@ import (
 // keys and secrets. Where a key may already be taken the insert says ON
 // CONFLICT DO NOTHING and the row count tells, because a unique violation
 // would abort the whole transaction, not just the statement.
+
+const userCols = `username, password_hash, roles, totp_secret, totp_last_step, created_at, disabled`
+
+func scanUser(row pgx.Row) (*store.User, error) {
+	var u store.User
+	if err := row.Scan(&u.Username, &u.PasswordHash, &u.Roles, &u.TOTPSecret, &u.TOTPLastStep, timeCol{&u.CreatedAt}, &u.Disabled); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// UserByName returns the administrator with that username, or ENotFound.
+func (r reader) UserByName(ctx context.Context, username string) (*store.User, error) {
+	u, err := scanUser(r.q.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE username = $1`, username))
+	if err != nil {
+		return nil, lookupErr("user", err, "no such user")
+	}
+	return u, nil
+}
+
+// Users returns every administrator, ordered by username.
+func (r reader) Users(ctx context.Context) ([]store.User, error) {
+	rows, err := r.q.Query(ctx, `SELECT `+userCols+` FROM users ORDER BY username`)
+	if err != nil {
+		return nil, wrap("users", err)
+	}
+	defer rows.Close()
+	var out []store.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, wrap("users", err)
+		}
+		out = append(out, *u)
+	}
+	return out, wrap("users", rows.Err())
+}
 
 // CreateUser adds an administrator, or returns EConflict if the username is
 // taken, leaving the transaction usable.
@@ -38,7 +76,6 @@ func (t *tx) CreateUser(ctx context.Context, u *store.User) error {
 // and both commit. Holding one lock across the count and the write closes
 // that gap; the count, a new statement, then sees every committed change.
 const usersLock = 0x65705f7573657273 // "ep_users"
-
 // UpdateUser applies ch to the user under the users lock. ENotFound if
 // there is no such user; ELastAdmin, changing nothing, if no other enabled
 // admin would remain.
@@ -94,65 +131,4 @@ func (t *tx) AdvanceTOTPStep(ctx context.Context, username string, step int64) (
 		return false, store.Errorf(store.ENotFound, "no such user")
 	}
 	return false, nil
-}
-
-// DenyToken puts jti on the deny list until expiresAt; with the zero time
-// the entry is never purged. Denying it again keeps the later expiry, so a
-// second denial can never shorten the first. (greatest alone would not do:
-// it ignores NULL, which here means "never".)
-func (t *tx) DenyToken(ctx context.Context, jti string, expiresAt time.Time) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO denied_tokens (jti, expires_at) VALUES ($1, $2)
-		ON CONFLICT (jti) DO UPDATE SET expires_at = CASE
-			WHEN denied_tokens.expires_at IS NULL OR excluded.expires_at IS NULL THEN NULL
-			ELSE greatest(denied_tokens.expires_at, excluded.expires_at) END`,
-		jti, timeArg(expiresAt))
-	return wrap("deny token", err)
-}
-
-// PurgeDeniedTokens removes the entries that expired strictly before the
-// given time and returns how many there were.
-func (t *tx) PurgeDeniedTokens(ctx context.Context, before time.Time) (int, error) {
-	tag, err := t.tx.Exec(ctx, `DELETE FROM denied_tokens WHERE expires_at < $1`, timeArg(before))
-	if err != nil {
-		return 0, wrap("purge denied tokens", err)
-	}
-	return int(tag.RowsAffected()), nil
-}
-
-// AddSigningKey stores k unless its purpose and generation are taken, in
-// which case it reports false. A KID already held by a key of another
-// purpose or generation is EConflict: two different keys cannot share an
-// id. The insert yields to either key so that the transaction stays
-// usable; which one was taken is asked afterwards.
-func (t *tx) AddSigningKey(ctx context.Context, k store.SigningKey) (bool, error) {
-	tag, err := t.tx.Exec(ctx, `INSERT INTO signing_keys (kid, purpose, generation, private_key, created_at)
-		VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-		k.KID, k.Purpose, k.Generation, k.PrivateKey, timeArg(k.CreatedAt))
-	if err != nil {
-		return false, wrap("add signing key", err)
-	}
-	if tag.RowsAffected() == 1 {
-		return true, nil
-	}
-	var other bool
-	err = t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM signing_keys
-		WHERE kid = $1 AND (purpose <> $2 OR generation <> $3))`, k.KID, k.Purpose, k.Generation).Scan(&other)
-	if err != nil {
-		return false, wrap("add signing key", err)
-	}
-	if other {
-		return false, store.FieldError(store.EConflict, "kid", "the key id is taken")
-	}
-	return false, nil
-}
-
-// PutSecretIfAbsent stores value under name unless the name is taken; the
-// first writer wins and later ones change nothing.
-func (t *tx) PutSecretIfAbsent(ctx context.Context, name string, value []byte) error {
-	if value == nil {
-		value = []byte{} // the column is NOT NULL; an empty secret is still a secret
-	}
-	_, err := t.tx.Exec(ctx, `INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
-		name, value)
-	return wrap("put secret", err)
 }

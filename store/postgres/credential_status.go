@@ -22,30 +22,34 @@ import (
 // under READ COMMITTED a plain read-then-write would let a transaction
 // that committed in between be silently overwritten.
 
-// LiftBan sets the ban's LiftedAt to at. ENotFound when there is no such
-// ban; EConflict when it was lifted already, also by a concurrent
-// transaction that committed first (the conditional UPDATE waits for its
-// row lock and re-checks). A zero at is EInvalid: it would read as "not
-// lifted".
-func (t *tx) LiftBan(ctx context.Context, id int64, at time.Time) error {
-	if at.IsZero() {
-		return store.FieldError(store.EInvalid, "lifted_at", "a ban is lifted at a time")
-	}
-	tag, err := t.tx.Exec(ctx, `UPDATE bans SET lifted_at = $2 WHERE id = $1 AND lifted_at IS NULL`, id, timeArg(at))
+// CredentialHistory returns the credential's changes in the order they
+// were added; an empty slice for an unknown number.
+func (r reader) CredentialHistory(ctx context.Context, certificateNo string) ([]store.CredentialChange, error) {
+	rows, err := r.q.Query(ctx, `SELECT id, certificate_no, at, from_status, to_status, until, reason,
+		coalesce(case_id, ''), coalesce(action_id, 0), proposed_by, approved_by,
+		kind, actor, source, source_file, source_row, fields
+		FROM credential_changes WHERE certificate_no = $1 ORDER BY id`, certificateNo)
 	if err != nil {
-		return wrap("lift ban", err)
+		return nil, wrap("credential history", err)
 	}
-	if tag.RowsAffected() == 1 {
-		return nil
-	}
-	exists, err := t.exists(ctx, `SELECT EXISTS (SELECT 1 FROM bans WHERE id = $1)`, id)
+	cs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.CredentialChange, error) {
+		var c store.CredentialChange
+		var fields pgtype.Text
+		err := row.Scan(&c.ID, &c.CertificateNo, timeCol{&c.At}, &c.FromStatus, &c.ToStatus, &c.Until,
+			&c.Reason, &c.CaseID, &c.ActionID, &c.ProposedBy, &c.ApprovedBy,
+			&c.Kind, &c.Actor, &c.Source, &c.SourceFile, &c.SourceRow, &fields)
+		if err == nil && fields.Valid {
+			err = json.Unmarshal([]byte(fields.String), &c.Fields)
+		}
+		return c, err
+	})
 	if err != nil {
-		return wrap("lift ban", err)
+		return nil, wrap("credential history", err)
 	}
-	if !exists {
-		return store.Errorf(store.ENotFound, "no such ban")
+	if cs == nil {
+		cs = []store.CredentialChange{}
 	}
-	return store.Errorf(store.EConflict, "the ban was lifted already")
+	return cs, nil
 }
 
 // CredentialForUpdate reads the credential with SELECT ... FOR UPDATE: the
@@ -189,124 +193,6 @@ func (t *tx) AddCredentialChanges(ctx context.Context, cs []*store.CredentialCha
 		c.ID = ids[i]
 	}
 	return nil
-}
-
-// CredentialHistory returns the credential's changes in the order they
-// were added; an empty slice for an unknown number.
-func (r reader) CredentialHistory(ctx context.Context, certificateNo string) ([]store.CredentialChange, error) {
-	rows, err := r.q.Query(ctx, `SELECT id, certificate_no, at, from_status, to_status, until, reason,
-		coalesce(case_id, ''), coalesce(action_id, 0), proposed_by, approved_by,
-		kind, actor, source, source_file, source_row, fields
-		FROM credential_changes WHERE certificate_no = $1 ORDER BY id`, certificateNo)
-	if err != nil {
-		return nil, wrap("credential history", err)
-	}
-	cs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.CredentialChange, error) {
-		var c store.CredentialChange
-		var fields pgtype.Text
-		err := row.Scan(&c.ID, &c.CertificateNo, timeCol{&c.At}, &c.FromStatus, &c.ToStatus, &c.Until,
-			&c.Reason, &c.CaseID, &c.ActionID, &c.ProposedBy, &c.ApprovedBy,
-			&c.Kind, &c.Actor, &c.Source, &c.SourceFile, &c.SourceRow, &fields)
-		if err == nil && fields.Valid {
-			err = json.Unmarshal([]byte(fields.String), &c.Fields)
-		}
-		return c, err
-	})
-	if err != nil {
-		return nil, wrap("credential history", err)
-	}
-	if cs == nil {
-		cs = []store.CredentialChange{}
-	}
-	return cs, nil
-}
-
-// CorrectCredential rewrites the identifying fields of a credential if it
-// still holds from's values. One conditional UPDATE: under READ COMMITTED
-// a concurrent writer's row lock makes it wait, then re-check the
-// condition against the committed row, so of two corrections decided from
-// one state the second matches nothing. EConflict then; ENotFound when the
-// number does not exist.
-func (t *tx) CorrectCredential(ctx context.Context, from, to *store.Credential, at time.Time) error {
-	if from.CertificateNo != to.CertificateNo {
-		return store.FieldError(store.EInvalid, "certificate_no", "a correction keeps the certificate number")
-	}
-	tag, err := t.tx.Exec(ctx, `UPDATE credentials SET holder_name = $2, holder_name_folded = $3,
-			person_id = nullif($4::bigint, 0), kind = $5, issued_on = $6, updated_at = $7
-		WHERE certificate_no = $1 AND holder_name = $8 AND holder_name_folded = $9
-			AND person_id IS NOT DISTINCT FROM nullif($10::bigint, 0) AND kind = $11
-			AND issued_on IS NOT DISTINCT FROM $12::date`,
-		from.CertificateNo, to.HolderName, to.HolderNameFolded, to.PersonID, to.Kind, dateArg(to.IssuedOn),
-		timeArg(at), from.HolderName, from.HolderNameFolded, from.PersonID, from.Kind, dateArg(from.IssuedOn))
-	if err != nil {
-		return wrap("correct credential", err)
-	}
-	if tag.RowsAffected() == 1 {
-		return nil
-	}
-	if _, err := t.CredentialByNumber(ctx, from.CertificateNo); err != nil {
-		return err
-	}
-	return store.FieldError(store.EConflict, "certificate_no", "credential %s was changed by someone else a moment ago", from.CertificateNo)
-}
-
-// RenamePerson renames the person, if their name is still from, and every
-// credential linked to them, returning those numbers with their former
-// holder names. The person's row is updated first: a concurrent rename
-// waits for its lock and then finds the name changed (EConflict).
-func (t *tx) RenamePerson(ctx context.Context, id int64, from, name, folded string, at time.Time) (map[string]string, error) {
-	tag, err := t.tx.Exec(ctx, `UPDATE persons SET name = $2 WHERE id = $1 AND name = $3`, id, name, from)
-	if err := t.personUpdated(ctx, "rename person", id, tag, err); err != nil {
-		return nil, err
-	}
-	// The old names come from a self-join: RETURNING sees only the new row.
-	rows, err := t.tx.Query(ctx, `UPDATE credentials c SET holder_name = $2, holder_name_folded = $3, updated_at = $4
-		FROM credentials o WHERE o.certificate_no = c.certificate_no AND c.person_id = $1
-		RETURNING c.certificate_no, o.holder_name`, id, name, folded, timeArg(at))
-	if err != nil {
-		return nil, wrap("rename person credentials", err)
-	}
-	former := map[string]string{}
-	var no, old string
-	if _, err := pgx.ForEachRow(rows, []any{&no, &old}, func() error { former[no] = old; return nil }); err != nil {
-		return nil, wrap("rename person credentials", err)
-	}
-	return former, nil
-}
-
-// SetPersonIDHash sets the ID hash of a person who has none. EConflict when
-// the person has one or another person holds hash; ENotFound when there is
-// no such person.
-func (t *tx) SetPersonIDHash(ctx context.Context, id int64, hash []byte) error {
-	if len(hash) == 0 {
-		return store.FieldError(store.EInvalid, "id_hash", "an ID hash is required")
-	}
-	// The NOT EXISTS keeps the usual taken hash from aborting the
-	// transaction; the unique index decides a race with a concurrent insert.
-	tag, err := t.tx.Exec(ctx, `UPDATE persons SET id_hash = $2 WHERE id = $1 AND id_hash IS NULL
-		AND NOT EXISTS (SELECT 1 FROM persons WHERE id_hash = $2)`, id, hash)
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == codeUniqueViolation {
-		return store.FieldError(store.EConflict, "id_hash", "a person with this ID number exists")
-	}
-	return t.personUpdated(ctx, "set person id hash", id, tag, err)
-}
-
-// personUpdated turns the outcome of a conditional one-row UPDATE of persons
-// into the contract's error: no row changed means no such person
-// (ENotFound) or one no longer in the state the write was conditional on
-// (EConflict).
-func (t *tx) personUpdated(ctx context.Context, op string, id int64, tag pgconn.CommandTag, err error) error {
-	if err != nil {
-		return wrap(op, err)
-	}
-	if tag.RowsAffected() == 1 {
-		return nil
-	}
-	if _, err := t.PersonByID(ctx, id); err != nil {
-		return err
-	}
-	return store.Errorf(store.EConflict, "the person was changed by someone else a moment ago")
 }
 
 // exists runs a SELECT EXISTS (...) query.

@@ -2,13 +2,11 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"ethicsportal/store"
@@ -23,59 +21,54 @@ import (
 // and, when any row yielded, delete the rows they did insert before
 // reporting EConflict. The caller may then carry on, as on SQLite.
 
-// CreatePersons inserts ps and sets their IDs, or inserts none and returns
-// EConflict if an IDHash is taken (by a stored person or by another in ps).
-func (t *tx) CreatePersons(ctx context.Context, ps []*store.Person) error {
-	if len(ps) == 0 {
-		return nil
-	}
-	names := make([]string, len(ps))
-	hashes := make([][]byte, len(ps))
-	created := make([]pgtype.Timestamptz, len(ps))
-	for i, p := range ps {
-		names[i], hashes[i], created[i] = p.Name, p.IDHash, timeArg(p.CreatedAt)
-	}
-	// The ids are drawn before inserting so that each input row knows its
-	// own: the order of RETURNING is not guaranteed to follow the input.
-	// input is referenced twice and calls nextval, so it is evaluated once.
-	rows, err := t.tx.Query(ctx, `WITH input AS MATERIALIZED (
-			SELECT nextval(pg_get_serial_sequence('persons', 'id')) AS id, u.name, u.id_hash, u.created_at, u.ord
-			FROM unnest($1::text[], $2::bytea[], $3::timestamptz[]) WITH ORDINALITY AS u(name, id_hash, created_at, ord)
-		), ins AS (
-			INSERT INTO persons (id, name, id_hash, created_at)
-			SELECT id, name, id_hash, created_at FROM input ORDER BY ord
-			ON CONFLICT (id_hash) DO NOTHING
-			RETURNING id
-		)
-		SELECT input.id, ins.id IS NOT NULL FROM input LEFT JOIN ins ON ins.id = input.id ORDER BY input.ord`,
-		names, hashes, created)
+const credentialCols = `certificate_no, holder_name, holder_name_folded, coalesce(person_id, 0),
+	kind, subject, issuer, issued_on, registered_until, status, suspended_until, status_reason,
+	created_at, updated_at`
+
+func scanCredential(row pgx.Row) (*store.Credential, error) {
+	var c store.Credential
+	err := row.Scan(&c.CertificateNo, &c.HolderName, &c.HolderNameFolded, &c.PersonID,
+		&c.Kind, &c.Subject, &c.Issuer, &c.IssuedOn, &c.RegisteredUntil, &c.Status,
+		&c.SuspendedUntil, &c.StatusReason, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
 	if err != nil {
-		return wrap("create persons", err)
+		return nil, err
 	}
-	ids := make([]int64, 0, len(ps))
-	var inserted []int64
-	var id int64
-	var ok bool
-	_, err = pgx.ForEachRow(rows, []any{&id, &ok}, func() error {
-		ids = append(ids, id)
-		if ok {
-			inserted = append(inserted, id)
-		}
-		return nil
+	return &c, nil
+}
+
+// CredentialByNumber returns the credential with that normalised
+// certificate number, or ENotFound.
+func (r reader) CredentialByNumber(ctx context.Context, certificateNo string) (*store.Credential, error) {
+	c, err := scanCredential(r.q.QueryRow(ctx,
+		`SELECT `+credentialCols+` FROM credentials WHERE certificate_no = $1`, certificateNo))
+	if err != nil {
+		return nil, lookupErr("credential", err, "no such credential")
+	}
+	return c, nil
+}
+
+// CredentialsByNumbers returns those of the credentials named that exist,
+// in one query however many are asked for.
+func (r reader) CredentialsByNumbers(ctx context.Context, numbers []string) (map[string]*store.Credential, error) {
+	out := make(map[string]*store.Credential, len(numbers))
+	if len(numbers) == 0 {
+		return out, nil
+	}
+	rows, err := r.q.Query(ctx,
+		`SELECT `+credentialCols+` FROM credentials WHERE certificate_no = ANY($1::text[])`, numbers)
+	if err != nil {
+		return nil, wrap("credentials", err)
+	}
+	cs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*store.Credential, error) {
+		return scanCredential(row)
 	})
 	if err != nil {
-		return wrap("create persons", err)
+		return nil, wrap("credentials", err)
 	}
-	if len(inserted) < len(ps) {
-		if err := t.undo(ctx, `DELETE FROM persons WHERE id = ANY($1::bigint[])`, inserted); err != nil {
-			return err
-		}
-		return store.FieldError(store.EConflict, "id_hash", "a person with this ID number exists")
+	for _, c := range cs {
+		out[c.CertificateNo] = c
 	}
-	for i, p := range ps {
-		p.ID = ids[i]
-	}
-	return nil
+	return out, nil
 }
 
 // InsertCredentials inserts cs with CreatedAt and UpdatedAt set to now, or
@@ -224,27 +217,58 @@ func newCredentialArrays(cs []*store.Credential) credentialArrays {
 	return a
 }
 
-// CreateBan inserts b and sets its ID, or returns ENotFound when the person
-// does not exist. The existence test is part of the insert so that a miss
-// leaves the transaction usable; the foreign key stays as the guarantee.
-func (t *tx) CreateBan(ctx context.Context, b *store.Ban) error {
-	err := t.tx.QueryRow(ctx, `INSERT INTO bans (person_id, scope, starts_on, ends_on, reason, case_id, created_at, lifted_at)
-		SELECT $1::bigint, $2::text, $3::date, $4::date, $5::text, nullif($6::text, ''), $7::timestamptz, $8::timestamptz
-		WHERE EXISTS (SELECT 1 FROM persons WHERE id = $1::bigint)
-		RETURNING id`,
-		b.PersonID, b.Scope, dateArg(b.StartsOn), dateArg(b.EndsOn), b.Reason, b.CaseID,
-		timeArg(b.CreatedAt), timeArg(b.LiftedAt)).Scan(&b.ID)
-	// No row: the EXISTS test failed. A foreign key violation: the person
-	// was not there when the key was checked after all.
-	var pe *pgconn.PgError
-	if errors.Is(err, pgx.ErrNoRows) || errors.As(err, &pe) && pe.Code == codeForeignKeyViolation {
-		return store.FieldError(store.ENotFound, "person_id", "no such person")
+// CorrectCredential rewrites the identifying fields of a credential if it
+// still holds from's values. One conditional UPDATE: under READ COMMITTED
+// a concurrent writer's row lock makes it wait, then re-check the
+// condition against the committed row, so of two corrections decided from
+// one state the second matches nothing. EConflict then; ENotFound when the
+// number does not exist.
+func (t *tx) CorrectCredential(ctx context.Context, from, to *store.Credential, at time.Time) error {
+	if from.CertificateNo != to.CertificateNo {
+		return store.FieldError(store.EInvalid, "certificate_no", "a correction keeps the certificate number")
 	}
-	return wrap("create ban", err)
+	tag, err := t.tx.Exec(ctx, `UPDATE credentials SET holder_name = $2, holder_name_folded = $3,
+			person_id = nullif($4::bigint, 0), kind = $5, issued_on = $6, updated_at = $7
+		WHERE certificate_no = $1 AND holder_name = $8 AND holder_name_folded = $9
+			AND person_id IS NOT DISTINCT FROM nullif($10::bigint, 0) AND kind = $11
+			AND issued_on IS NOT DISTINCT FROM $12::date`,
+		from.CertificateNo, to.HolderName, to.HolderNameFolded, to.PersonID, to.Kind, dateArg(to.IssuedOn),
+		timeArg(at), from.HolderName, from.HolderNameFolded, from.PersonID, from.Kind, dateArg(from.IssuedOn))
+	if err != nil {
+		return wrap("correct credential", err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	if _, err := t.CredentialByNumber(ctx, from.CertificateNo); err != nil {
+		return err
+	}
+	return store.FieldError(store.EConflict, "certificate_no", "credential %s was changed by someone else a moment ago", from.CertificateNo)
 }
 
-// undo deletes rows a bulk insert made before it found a conflict.
-func (t *tx) undo(ctx context.Context, sql string, keys any) error {
-	_, err := t.tx.Exec(ctx, sql, keys)
-	return wrap("undo partial insert", err)
+// LockCredentials reads the credentials among numbers with FOR UPDATE, in
+// number order so that two transactions locking overlapping sets take the
+// locks in one order. Under READ COMMITTED a plain read followed by a write
+// could overwrite a change committed between them; a row locked here waits
+// for a concurrent writer to finish and is then read as it committed.
+func (t *tx) LockCredentials(ctx context.Context, numbers []string) (map[string]*store.Credential, error) {
+	out := make(map[string]*store.Credential, len(numbers))
+	if len(numbers) == 0 {
+		return out, nil
+	}
+	rows, err := t.tx.Query(ctx, `SELECT `+credentialCols+` FROM credentials
+		WHERE certificate_no = ANY($1::text[]) ORDER BY certificate_no FOR UPDATE`, numbers)
+	if err != nil {
+		return nil, wrap("lock credentials", err)
+	}
+	cs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*store.Credential, error) {
+		return scanCredential(row)
+	})
+	if err != nil {
+		return nil, wrap("lock credentials", err)
+	}
+	for _, c := range cs {
+		out[c.CertificateNo] = c
+	}
+	return out, nil
 }
