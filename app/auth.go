@@ -220,7 +220,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 		}
 		return nil, internal("token user", err)
 	}
-	if u.Disabled {
+	if u.Disabled || claims.IssuedAt.Before(u.TokensNotBefore) {
 		return nil, errToken
 	}
 

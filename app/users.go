@@ -179,6 +179,12 @@ func (a *App) UpdateUser(ctx context.Context, actor, username string, p UserPatc
 		details["totp_reset"] = true
 		details["totp"] = a.cfg.RequireTOTP
 	}
+	if p.Password != nil || p.ResetTOTP || p.Disabled != nil {
+		// Tokens carry their issue time in whole seconds: one issued in the
+		// same second as this change still passes, a later sign-in too.
+		ch.EndSessionsAt = a.now().UTC().Truncate(time.Second)
+		details["sessions_ended"] = true
+	}
 	var u *store.User
 	err = a.store.Update(ctx, func(tx store.Tx) error {
 		var err error

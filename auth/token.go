@@ -46,6 +46,7 @@ func (t *Tokens) TTL() time.Duration { return t.ttl }
 type Claims struct {
 	Subject   string // the username
 	ID        string // the token id (jti), which logout puts on the deny list
+	IssuedAt  time.Time
 	ExpiresAt time.Time
 }
 
@@ -73,7 +74,7 @@ func (t *Tokens) Issue(username string) (string, Claims, error) {
 	if err != nil {
 		return "", Claims{}, fmt.Errorf("auth: sign token: %w", err)
 	}
-	return s, Claims{Subject: username, ID: jti, ExpiresAt: claims.ExpiresAt.Time}, nil
+	return s, Claims{Subject: username, ID: jti, IssuedAt: claims.IssuedAt.Time, ExpiresAt: claims.ExpiresAt.Time}, nil
 }
 
 // Parse checks token's signature against the keyring (only EdDSA is
@@ -98,10 +99,10 @@ func (t *Tokens) Parse(ctx context.Context, token string) (Claims, error) {
 		}
 		return pub, nil
 	})
-	if err != nil || claims.ID == "" || claims.Subject == "" || claims.ExpiresAt == nil {
+	if err != nil || claims.ID == "" || claims.Subject == "" || claims.ExpiresAt == nil || claims.IssuedAt == nil {
 		return Claims{}, ErrInvalidToken
 	}
-	return Claims{Subject: claims.Subject, ID: claims.ID, ExpiresAt: claims.ExpiresAt.Time}, nil
+	return Claims{Subject: claims.Subject, ID: claims.ID, IssuedAt: claims.IssuedAt.Time, ExpiresAt: claims.ExpiresAt.Time}, nil
 }
 
 // RandomID returns 128 random bits, base64url-encoded: token and receipt ids.

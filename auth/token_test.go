@@ -79,6 +79,7 @@ func TestTokens(t *testing.T) {
 		"expired":            sign(jwt.SigningMethodEdDSA, key, with("exp", now.Add(-time.Second).Unix()), kid),
 		"no expiry":          sign(jwt.SigningMethodEdDSA, key, with("exp", nil), kid),
 		"no id":              sign(jwt.SigningMethodEdDSA, key, with("jti", nil), kid),
+		"no issue time":      sign(jwt.SigningMethodEdDSA, key, with("iat", nil), kid),
 		"no subject":         sign(jwt.SigningMethodEdDSA, key, with("sub", nil), kid),
 		"issued later":       sign(jwt.SigningMethodEdDSA, key, with("iat", now.Add(time.Hour).Unix()), kid),
 		"unknown key":        sign(jwt.SigningMethodEdDSA, otherKey, good(), "not-a-kid"),

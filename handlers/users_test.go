@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"ethicsportal/app"
 )
@@ -239,5 +240,57 @@ func TestAdminsDisablingEachOtherAtOnce(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestChangesEndSessions: a new password, disabling and enabling, and a
+// reset second factor end every token issued before them (enabling a user
+// again does not bring back the tokens they had); a change of roles does not.
+func TestChangesEndSessions(t *testing.T) {
+	e := newEnv(t, nil)
+	root := e.addUser("root", "admin")
+	ed := e.addUser("ed", "editor", "auditor")
+	login := func(password string) string {
+		t.Helper()
+		r := e.do("POST", "/api/v1/auth/login", map[string]string{"username": "ed", "password": password})
+		if r.status != 200 {
+			t.Fatalf("login: %d %s", r.status, r.body)
+		}
+		return r.str("access_token")
+	}
+	patch := func(body map[string]any) {
+		t.Helper()
+		e.clock.Add(time.Second) // the change comes after the token's second
+		if r := e.do("PATCH", "/api/v1/admin/users/ed", body, bearer(root)...); r.status != 200 {
+			t.Fatalf("patch %v: %d %s", body, r.status, r.body)
+		}
+	}
+	me := func(token string) int { return e.do("GET", "/api/v1/admin/me", nil, bearer(token)...).status }
+
+	patch(map[string]any{"roles": []string{"editor"}})
+	if s := me(ed); s != 200 {
+		t.Fatalf("a change of roles ended the session: %d", s)
+	}
+	patch(map[string]any{"password": "a brand new password"})
+	wantProblem(t, e.do("GET", "/api/v1/admin/me", nil, bearer(ed)...), 401, "unauthorized")
+	fresh := login("a brand new password")
+	if s := me(fresh); s != 200 {
+		t.Fatalf("a token issued after the change: %d", s)
+	}
+	patch(map[string]any{"disabled": true})
+	patch(map[string]any{"disabled": false})
+	if s := me(fresh); s != 401 {
+		t.Fatalf("a token from before the user was disabled works again after enabling: %d", s)
+	}
+	afterEnable := login("a brand new password")
+	patch(map[string]any{"reset_totp": true})
+	if s := me(afterEnable); s != 401 {
+		t.Fatalf("a token from before the second factor was reset: %d", s)
+	}
+	if s := me(login("a brand new password")); s != 200 {
+		t.Fatalf("signing in after the reset: %d", s)
+	}
+	if s := me(root); s != 200 {
+		t.Fatalf("another user's session ended: %d", s)
 	}
 }

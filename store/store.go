@@ -292,6 +292,10 @@ type User struct {
 	TOTPLastStep int64    // the last TOTP step used to sign in
 	Disabled     bool     // a disabled user cannot sign in and their tokens are refused
 	CreatedAt    time.Time
+	// TokensNotBefore refuses the user's tokens issued before it (zero:
+	// none). Changes that must end every session (a new password, disabling
+	// or enabling, a reset second factor) move it forward.
+	TokensNotBefore time.Time
 }
 
 // EnabledAdmin reports whether u counts for the last-admin rule: enabled
@@ -313,6 +317,9 @@ type UserChange struct {
 	PasswordHash string   // the new password hash, when not empty
 	SetTOTP      bool     // replace the TOTP secret with TOTPSecret (nil: none) and reset TOTPLastStep
 	TOTPSecret   []byte
+	// EndSessionsAt, when not zero, becomes TokensNotBefore: every token
+	// issued before it is refused from then on.
+	EndSessionsAt time.Time
 }
 
 // Apply returns u with ch applied.
@@ -328,6 +335,11 @@ func (ch UserChange) Apply(u User) User {
 	}
 	if ch.SetTOTP {
 		u.TOTPSecret, u.TOTPLastStep = ch.TOTPSecret, 0
+	}
+	if !ch.EndSessionsAt.IsZero() {
+		// In UTC to the microsecond, as every store keeps times, so the
+		// user UpdateUser returns equals the one a later read gives.
+		u.TokensNotBefore = ch.EndSessionsAt.UTC().Truncate(time.Microsecond)
 	}
 	return u
 }

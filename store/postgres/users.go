@@ -13,11 +13,11 @@ import (
 // CONFLICT DO NOTHING and the row count tells, because a unique violation
 // would abort the whole transaction, not just the statement.
 
-const userCols = `username, password_hash, roles, totp_secret, totp_last_step, created_at, disabled`
+const userCols = `username, password_hash, roles, totp_secret, totp_last_step, created_at, disabled, tokens_not_before`
 
 func scanUser(row pgx.Row) (*store.User, error) {
 	var u store.User
-	if err := row.Scan(&u.Username, &u.PasswordHash, &u.Roles, &u.TOTPSecret, &u.TOTPLastStep, timeCol{&u.CreatedAt}, &u.Disabled); err != nil {
+	if err := row.Scan(&u.Username, &u.PasswordHash, &u.Roles, &u.TOTPSecret, &u.TOTPLastStep, timeCol{&u.CreatedAt}, &u.Disabled, timeCol{&u.TokensNotBefore}); err != nil {
 		return nil, err
 	}
 	return &u, nil
@@ -57,9 +57,9 @@ func (t *tx) CreateUser(ctx context.Context, u *store.User) error {
 	if roles == nil {
 		roles = []string{}
 	}
-	tag, err := t.tx.Exec(ctx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
+	tag, err := t.tx.Exec(ctx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (username) DO NOTHING`,
-		u.Username, u.PasswordHash, roles, u.TOTPSecret, u.TOTPLastStep, timeArg(u.CreatedAt), u.Disabled)
+		u.Username, u.PasswordHash, roles, u.TOTPSecret, u.TOTPLastStep, timeArg(u.CreatedAt), u.Disabled, timeArg(u.TokensNotBefore))
 	if err != nil {
 		return wrap("create user", err)
 	}
@@ -103,8 +103,9 @@ func (t *tx) UpdateUser(ctx context.Context, username string, ch store.UserChang
 		roles = []string{}
 	}
 	if _, err := t.tx.Exec(ctx, `UPDATE users SET password_hash = $2, roles = $3, totp_secret = $4,
-		totp_last_step = $5, disabled = $6 WHERE username = $1`,
-		username, next.PasswordHash, roles, next.TOTPSecret, next.TOTPLastStep, next.Disabled); err != nil {
+		totp_last_step = $5, disabled = $6, tokens_not_before = $7 WHERE username = $1`,
+		username, next.PasswordHash, roles, next.TOTPSecret, next.TOTPLastStep, next.Disabled,
+		timeArg(next.TokensNotBefore)); err != nil {
 		return nil, wrap("update user", err)
 	}
 	return &next, nil

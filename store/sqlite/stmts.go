@@ -74,7 +74,7 @@ const (
 	numStmts
 )
 
-const userCols = `username, password_hash, roles, totp_secret, totp_last_step, created_at, disabled`
+const userCols = `username, password_hash, roles, totp_secret, totp_last_step, created_at, disabled, tokens_not_before`
 
 const credentialCols = `certificate_no, holder_name, holder_name_folded, person_id, kind, subject,
 	issuer, issued_on, registered_until, status, suspended_until, status_reason, created_at, updated_at`
@@ -166,11 +166,11 @@ var stmtSQL = [numStmts]string{
 	sOutboxStats:          `SELECT count(*), min(created_at) FROM outbox WHERE delivered_at IS NULL`,
 	sCredentialWithBans:   credentialWithBansSQL,
 
-	sCreateUser:      `INSERT INTO users (` + userCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	sCreateUser:      `INSERT INTO users (` + userCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 	sAdvanceTOTPStep: `UPDATE users SET totp_last_step = ?2 WHERE username = ?1 AND totp_last_step < ?2`,
 	sUserExists:      `SELECT EXISTS (SELECT 1 FROM users WHERE username = ?)`,
-	sUpdateUser: `UPDATE users SET password_hash = ?2, roles = ?3, totp_secret = ?4, totp_last_step = ?5, disabled = ?6
-		WHERE username = ?1`,
+	sUpdateUser: `UPDATE users SET password_hash = ?2, roles = ?3, totp_secret = ?4, totp_last_step = ?5, disabled = ?6,
+		tokens_not_before = ?7 WHERE username = ?1`,
 	sCountOtherEnabledAdmins: `SELECT count(*) FROM users
 		WHERE username <> ? AND NOT disabled AND EXISTS (SELECT 1 FROM json_each(users.roles) WHERE value = 'admin')`,
 	// A second denial keeps the later expiry, so that re-denying a token can

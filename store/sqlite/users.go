@@ -15,7 +15,7 @@ func scanUser(row interface{ Scan(...any) error }) (*store.User, error) {
 		roles string
 	)
 	if err := row.Scan(&u.Username, &u.PasswordHash, &roles, bytesCol{&u.TOTPSecret}, &u.TOTPLastStep,
-		timeCol{&u.CreatedAt}, &u.Disabled); err != nil {
+		timeCol{&u.CreatedAt}, &u.Disabled, timeCol{&u.TokensNotBefore}); err != nil {
 		return nil, err
 	}
 	var err error
@@ -62,7 +62,7 @@ func (t *txn) CreateUser(ctx context.Context, u *store.User) error {
 		return err
 	}
 	_, err = t.stmt(ctx, sCreateUser).ExecContext(ctx,
-		u.Username, u.PasswordHash, roles, blobArg(u.TOTPSecret), u.TOTPLastStep, timeArg(u.CreatedAt), u.Disabled)
+		u.Username, u.PasswordHash, roles, blobArg(u.TOTPSecret), u.TOTPLastStep, timeArg(u.CreatedAt), u.Disabled, timeArg(u.TokensNotBefore))
 	if isUnique(err) {
 		return store.FieldError(store.EConflict, "username", "the username is taken")
 	}
@@ -92,7 +92,7 @@ func (t *txn) UpdateUser(ctx context.Context, username string, ch store.UserChan
 		return nil, err
 	}
 	if _, err := t.stmt(ctx, sUpdateUser).ExecContext(ctx, username, next.PasswordHash, roles,
-		blobArg(next.TOTPSecret), next.TOTPLastStep, next.Disabled); err != nil {
+		blobArg(next.TOTPSecret), next.TOTPLastStep, next.Disabled, timeArg(next.TokensNotBefore)); err != nil {
 		return nil, wrap("update user", err)
 	}
 	return &next, nil

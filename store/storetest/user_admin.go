@@ -55,6 +55,10 @@ func testUpdateUser(t *testing.T, s suite) {
 		{"new totp", store.UserChange{SetTOTP: true, TOTPSecret: seq(20, 50)},
 			func(u *store.User) { u.TOTPSecret, u.TOTPLastStep = seq(20, 50), 0 }},
 		{"no totp", store.UserChange{SetTOTP: true}, func(u *store.User) { u.TOTPSecret = nil }},
+		{"end sessions", store.UserChange{EndSessionsAt: t0.Add(90 * time.Minute)},
+			func(u *store.User) { u.TokensNotBefore = t0.Add(90 * time.Minute) }},
+		{"sessions end stays", store.UserChange{Roles: []string{store.RoleEditor}},
+			func(u *store.User) { u.Roles = []string{store.RoleEditor} }},
 	}
 	want := *bob
 	for _, step := range steps {
