@@ -258,3 +258,41 @@ func TestImportCommandKeepsWhoHoldsACredential(t *testing.T) {
 		t.Fatalf("history of the imported credential: %q row %d (%v), want second.csv row 5", file, row, err)
 	}
 }
+
+// TestPepperMismatchRefusesEveryCommand: on a store created with one
+// PORTAL_ID_PEPPER, serve and the other commands refuse another or none,
+// exiting non-zero with a message that names the variable but shows no
+// pepper.
+func TestPepperMismatchRefusesEveryCommand(t *testing.T) {
+	const made, other = "the pepper this store was made with, 32+ chars", "another pepper of more than thirty-two chars"
+	c := newEmptyCLI(t)
+	t.Setenv("PORTAL_ID_PEPPER", made)
+	makeStore(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0") // a free port, in case serve did start
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PORTAL_ADDR", ln.Addr().String())
+	ln.Close()
+	for _, pepper := range []string{other, ""} {
+		t.Setenv("PORTAL_ID_PEPPER", pepper)
+		for _, args := range [][]string{{"serve"}, {"user", "list"}, {"audit", "verify"}} {
+			// A bound on a serve that wrongly started: it then stops and exits 0.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			var out, errBuf bytes.Buffer
+			code := run(ctx, args, strings.NewReader(""), &out, &errBuf)
+			cancel()
+			errOut := errBuf.String()
+			if code == exitOK || !strings.Contains(errOut, "PORTAL_ID_PEPPER") {
+				t.Fatalf("%v with PORTAL_ID_PEPPER=%q: exit %d\n%s", args, pepper, code, errOut)
+			}
+			if strings.Contains(errOut, made) || strings.Contains(errOut, other) {
+				t.Fatalf("%v shows a pepper:\n%s", args, errOut)
+			}
+		}
+	}
+	t.Setenv("PORTAL_ID_PEPPER", made)
+	if code, out, errOut := c.run("", "user", "list"); code != exitOK {
+		t.Fatalf("user list with the store's pepper: exit %d\n%s\n%s", code, out, errOut)
+	}
+}

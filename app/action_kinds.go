@@ -204,6 +204,11 @@ func applyCredentialStatus(ctx context.Context, a *App, tx store.Tx, act *store.
 	})
 }
 
+// checkImposeBan validates an impose_ban proposal against the register as
+// it is now. A name that is not the one on record for the certificate or
+// the ID number is EIDNameMismatch on field name, the register's code for
+// an identifier and a name that do not belong together; an ID number not
+// on record yet is a ban on a person the approval will create.
 func checkImposeBan(ctx context.Context, a *App, r store.Reader, p map[string]json.RawMessage) (any, string, error) {
 	var out banParams
 	var name, idNumber, certNo, startsOn, endsOn string
@@ -256,7 +261,9 @@ func checkImposeBan(ctx context.Context, a *App, r store.Reader, p map[string]js
 			return nil, "", err
 		}
 		if c.HolderNameFolded != folded {
-			return nil, "", store.FieldError(store.EInvalid, "name", "the name does not match the register entry for certificate %s", c.CertificateNo)
+			// The register's code, as for an ID number: the identifier given
+			// and the name do not belong together (422, not a malformed field).
+			return nil, "", store.FieldError(store.EIDNameMismatch, "name", "the name does not match the register entry for certificate %s", c.CertificateNo)
 		}
 		out.CertificateNo, out.PersonID = c.CertificateNo, c.PersonID
 		return out, "credential:" + c.CertificateNo, nil
@@ -273,7 +280,7 @@ func checkImposeBan(ctx context.Context, a *App, r store.Reader, p map[string]js
 		}
 		if person, ok := persons[string(h)]; ok {
 			if a.folder.Fold(person.Name) != folded {
-				return nil, "", store.FieldError(store.EInvalid, "name", "the name does not match the record for this ID number")
+				return nil, "", store.FieldError(store.EIDNameMismatch, "name", "this ID number belongs to a person registered under another name")
 			}
 			out.PersonID = person.ID
 			return out, fmt.Sprintf("person:%d", person.ID), nil

@@ -170,9 +170,19 @@ func storeExists(ctx context.Context, cfg config.Config) error {
 }
 
 // init loads or creates what every instance on one store must share: the
-// issuer, the signing keys and the ID-number pepper.
+// ID-number pepper, the issuer and the signing keys. It fails, wrapping
+// ErrPepperMismatch, when PORTAL_ID_PEPPER does not fit the store.
 func (a *App) init(ctx context.Context) error {
-	var err error
+	// First, so that a start with the wrong PORTAL_ID_PEPPER changes
+	// nothing. A store without receipt keys yet is being created now: keys
+	// are made on every start, so any older store has them.
+	existing, err := a.store.SigningKeys(ctx, store.KeyPurposeReceipt)
+	if err != nil {
+		return fmt.Errorf("app: receipt keys: %w", err)
+	}
+	if a.idPepper, err = a.loadPepper(ctx, len(existing) == 0); err != nil {
+		return err
+	}
 	// Before the keys: whether the store has keys yet tells a store made
 	// before the issuer was kept from a new one.
 	if a.issuer, err = keys.Issuer(ctx, a.store, a.proposeIssuer); err != nil {
@@ -193,9 +203,6 @@ func (a *App) init(ctx context.Context) error {
 		return err
 	}
 	a.auditOrigin = keys.Origin(a.issuer)
-	if a.idPepper, err = a.loadPepper(ctx); err != nil {
-		return err
-	}
 	// Made on first use: every command and test starts an App, few sign in.
 	a.dummyHash = sync.OnceValue(func() string {
 		h, _ := a.passwords.Hash("not a password anyone has: timing equaliser")

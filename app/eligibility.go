@@ -10,10 +10,12 @@ import (
 )
 
 // Eligibility is the answer to a staff check before hiring (教职员工准入查询),
-// for any post, not only teaching ones.
+// for any post, not only teaching ones. When Match is false only CheckedAt
+// and Receipt are meaningful, and Eligible is false: a miss says nothing
+// about why.
 type Eligibility struct {
 	Match     bool        // a person with this ID number and name is on record
-	Eligible  bool        // no ban in force
+	Eligible  bool        // Match, and no ban in force
 	Bans      []store.Ban // bans in force or yet to start, when Match
 	CheckedAt time.Time
 	Receipt   string
@@ -22,11 +24,15 @@ type Eligibility struct {
 const checkEligibility = "eligibility"
 
 // CheckEligibility answers whether the person with this resident ID number
-// and name may be employed. The ID number is only ever hashed. A person
-// with no record has no ban: eligible. A record whose name differs is not a
-// match and not eligible either, since a ban follows the ID number: the
-// school should check the applicant's papers. EInvalid/EMissing for input
-// that is not an ID number or a name.
+// and name may be employed. The ID number is only ever hashed. Eligible is
+// true only for a match with no ban in force. A miss, whether no one has
+// this ID number or its holder is on record under another name, is Match
+// false and Eligible false, with the same receipt claims and the same
+// store reads either way, so that the check cannot tell whether an ID
+// number is on record. Eligible false on a miss is no finding of a ban: it
+// says the portal cannot vouch for a person it cannot identify (a banned
+// person must not pass under a variant of their name). EInvalid/EMissing
+// for input that is not an ID number or a name.
 func (a *App) CheckEligibility(ctx context.Context, idNumber, name string) (*Eligibility, error) {
 	id, err := NormaliseIDNumber(idNumber)
 	if err != nil {
@@ -47,24 +53,24 @@ func (a *App) eligibility(ctx context.Context, hash []byte, folded string) (*Eli
 		return nil, internal("eligibility", err)
 	}
 	person, found := persons[string(hash)]
+	match := found && subtle.ConstantTimeCompare([]byte(a.folder.Fold(person.Name)), []byte(folded)) == 1
+	// A miss of either kind reads the bans of no one (-1, not 0, which the
+	// store answers without a query), so both misses make the same reads.
 	personID := int64(-1)
-	if found {
+	if match {
 		personID = person.ID
 	}
 	bans, err := a.store.BansForPerson(ctx, personID)
 	if err != nil {
 		return nil, internal("eligibility bans", err)
 	}
-	e := &Eligibility{CheckedAt: now, Eligible: !found}
-	if found && subtle.ConstantTimeCompare([]byte(a.folder.Fold(person.Name)), []byte(folded)) == 1 {
-		e.Match, e.Eligible = true, true
-		for _, b := range bans {
-			if b.Current(today) {
-				e.Bans = append(e.Bans, b)
-			}
-			if b.InForce(today) {
-				e.Eligible = false
-			}
+	e := &Eligibility{CheckedAt: now, Match: match, Eligible: match}
+	for _, b := range bans {
+		if b.Current(today) {
+			e.Bans = append(e.Bans, b)
+		}
+		if b.InForce(today) {
+			e.Eligible = false
 		}
 	}
 	claims := ReceiptClaims{
