@@ -85,7 +85,9 @@ func TestImportsCreatingOnePersonAtOnce(t *testing.T) {
 				}
 				x, y := instancesFor(round, a, b)
 				r1, r2 := atOnce(
-					func() *response { return x.postCSV(tm.registrar, "a.csv", registerCSVHeader+raceRow(no1, "曹梅", id)) },
+					func() *response {
+						return x.postCSV(tm.registrar, "a.csv", registerCSVHeader+raceRow(no1, "曹梅", id))
+					},
 					func() *response { return y.postCSV(tm.registrar, "b.csv", registerCSVHeader+raceRow(no2, name2, id)) })
 				wantImported(t, round, r1, r2)
 				if name2 == "曹梅" {
