@@ -71,7 +71,12 @@ type ImportOptions struct {
 // a row that would change what identifies the holder (holder_name, kind,
 // issued_on, the ID number it is linked to) is rejected with
 // EIdentityChange, as is a row whose ID number belongs to a person of
-// another name with EIDNameMismatch (see planRows). Bad rows are reported
+// another name with EIDNameMismatch (see planRows). Names are compared
+// folded, so a Traditional or full-width spelling of the registered name
+// changes nothing. A row may give an ID number to a credential whose holder
+// has none yet (the holder keeps their bans). Two imports, or an import and
+// another writer, creating the same new person at once both succeed: the
+// later decides again on what the first wrote. Bad rows are reported
 // and skipped, and nothing of them is applied; a row repeating a
 // certificate number seen earlier in the file is rejected. The error is for
 // a file that cannot be read at all (no header, a missing column) or a
@@ -182,12 +187,16 @@ func (a *App) ImportCredentials(ctx context.Context, actor string, r io.Reader, 
 type keepColumns struct{ subject, issuer bool }
 
 // importBatch registers one batch in one transaction, and then reports the
-// batch's rejected rows (Update may run fn more than once, so they are
-// reported only after it succeeded).
+// batch's rejected rows and counts. A batch that lost a race to another
+// writer creating the same person or credential is decided again, in a new
+// transaction, on the register as the winner left it (see updateRegister),
+// so the transaction may run more than once: the report is counted only
+// from the attempt that committed, and the history and audit written by a
+// rolled-back attempt went with it.
 func (a *App) importBatch(ctx context.Context, reg registration, batch []*validCredential, keep keepColumns, rep *ImportReport, reject func(Reject)) error {
 	now := a.now()
 	var plan *rowPlan
-	err := a.store.Update(ctx, func(tx store.Tx) error {
+	err := a.updateRegister(ctx, func(tx store.Tx) error {
 		var err error
 		if plan, err = a.decideRows(ctx, tx, batch, keep, now); err != nil {
 			return err
