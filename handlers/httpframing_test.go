@@ -63,7 +63,7 @@ func TestConflictingFramingRefused(t *testing.T) {
 	body := `{"certificate_no":"20191100141000123","name":"张三"}`
 	smuggled := "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
 	for name, head := range map[string]string{
-		"two lengths": fmt.Sprintf("Content-Length: %d\r\nContent-Length: %d\r\n", len(body)+5, len(body)),
+		"two lengths":        fmt.Sprintf("Content-Length: %d\r\nContent-Length: %d\r\n", len(body)+5, len(body)),
 		"length and chunked": fmt.Sprintf("Content-Length: %d\r\nTransfer-Encoding: chunked\r\n", len(body)),
 		"chunked and length": fmt.Sprintf("Transfer-Encoding: chunked\r\nContent-Length: %d\r\n", len(body)),
 	} {
