@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -109,7 +110,9 @@ func (h *Hasher) Check(encoded, password string) bool {
 }
 
 // CheckPasswordPolicy returns nil when password may be set: valid UTF-8, at
-// least MinPasswordLength characters and at most MaxPasswordBytes bytes.
+// least MinPasswordLength characters, at most MaxPasswordBytes bytes, and
+// no control characters (NUL, C0, DEL, C1), which no keyboard types and
+// which other systems truncate or strip. Everything else is allowed.
 // Otherwise an EInvalid error naming the field "password".
 func CheckPasswordPolicy(password string) error {
 	if !utf8.ValidString(password) || utf8.RuneCountInString(password) < MinPasswordLength {
@@ -117,6 +120,9 @@ func CheckPasswordPolicy(password string) error {
 	}
 	if len(password) > MaxPasswordBytes {
 		return store.FieldError(store.EInvalid, "password", "a password must be at most %d bytes", MaxPasswordBytes)
+	}
+	if strings.ContainsFunc(password, unicode.IsControl) {
+		return store.FieldError(store.EInvalid, "password", "a password must not contain control characters")
 	}
 	return nil
 }

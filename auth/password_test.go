@@ -71,6 +71,12 @@ func TestPasswordPolicy(t *testing.T) {
 		"\xff\xfe invalid utf8 here": false,
 		strings.Repeat("a", 1025):    false,
 		strings.Repeat("a", 1024):    true,
+		"twelve\x00chars":            false,
+		"twelve\x1bchars":            false,
+		"twelve\x7fchars":            false,
+		"twelve\u0085chars":          false,
+		"twelve\u200echars":          true, // only controls are refused
+		"twelve\tchars!":             false,
 	} {
 		if err := CheckPasswordPolicy(pw); (err == nil) != ok {
 			t.Errorf("CheckPasswordPolicy(%.20q) = %v, want ok=%v", pw, err, ok)

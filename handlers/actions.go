@@ -82,7 +82,11 @@ func (s *Server) listActions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	acts, total, err := s.app.Actions(c.UserContext(), c.Query("status"), page)
+	status, err := singleQuery(c, "status")
+	if err != nil {
+		return err
+	}
+	acts, total, err := s.app.Actions(c.UserContext(), status, page)
 	if err != nil {
 		return err
 	}
@@ -155,7 +159,10 @@ func parsePage(c *fiber.Ctx) (app.Page, error) {
 		field string
 		dst   *int
 	}{{"page", &p.Number}, {"per_page", &p.PerPage}} {
-		v := c.Query(f.field)
+		v, err := singleQuery(c, f.field)
+		if err != nil {
+			return p, err
+		}
 		if v == "" {
 			continue
 		}

@@ -30,14 +30,21 @@ type auditPageJSON struct {
 
 func (s *Server) auditEvents(c *fiber.Ctx) error {
 	after, limit := int64(0), 100
-	if v := c.Query("after"); v != "" {
+	v, err := singleQuery(c, "after")
+	if err != nil {
+		return err
+	}
+	if v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			return store.FieldError(store.EInvalid, "after", "after must be a whole number")
 		}
 		after = n
 	}
-	if v := c.Query("limit"); v != "" {
+	if v, err = singleQuery(c, "limit"); err != nil {
+		return err
+	}
+	if v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			return store.FieldError(store.EInvalid, "limit", "limit must be a whole number")

@@ -32,15 +32,12 @@ type holderBansJSON struct {
 // so, which is why nothing here logs or echoes a URL.
 func (s *Server) holderBans(c *fiber.Ctx) error {
 	var q app.BanQuery
-	args := c.Context().QueryArgs()
-	for field, dst := range map[string]*string{"certificate_no": &q.CertificateNo, "id_number": &q.IDNumber} {
-		switch vs := args.PeekMulti(field); len(vs) {
-		case 0:
-		case 1:
-			*dst = string(vs[0])
-		default:
-			return store.FieldError(store.EInvalid, field, "give %s once", field)
-		}
+	var err error
+	if q.CertificateNo, err = singleQuery(c, "certificate_no"); err != nil {
+		return err
+	}
+	if q.IDNumber, err = singleQuery(c, "id_number"); err != nil {
+		return err
 	}
 	bans, err := s.app.HolderBans(c.UserContext(), q)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -29,6 +30,9 @@ func decodeJSON(c *fiber.Ctx, dst any, strict bool) error {
 	if !utf8.Valid(body) {
 		return store.Errorf(store.EInvalidUTF8, "the request body is not valid UTF-8")
 	}
+	if loneSurrogate(body) {
+		return store.Errorf(store.EInvalidJSON, "the request body holds a \\u escape of half a UTF-16 surrogate pair")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if strict {
 		dec.DisallowUnknownFields()
@@ -40,6 +44,53 @@ func decodeJSON(c *fiber.Ctx, dst any, strict bool) error {
 		return store.Errorf(store.EInvalidJSON, "the request body holds more than one JSON value")
 	}
 	return nil
+}
+
+// loneSurrogate reports a \u escape of a UTF-16 surrogate that is not one
+// half of a pair. encoding/json would quietly turn it into U+FFFD, storing
+// a text other than the one sent. Backslashes occur only inside JSON
+// strings, so the body is scanned without parsing it.
+func loneSurrogate(body []byte) bool {
+	pendingHigh := false // the previous escape was a high surrogate
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' {
+			if pendingHigh {
+				return true
+			}
+			continue
+		}
+		if i+1 >= len(body) {
+			return pendingHigh
+		}
+		i++
+		if body[i] != 'u' || i+4 >= len(body) {
+			if pendingHigh {
+				return true
+			}
+			continue
+		}
+		v, err := strconv.ParseUint(string(body[i+1:i+5]), 16, 16)
+		i += 4
+		switch {
+		case err != nil:
+			pendingHigh = false // the decoder reports the bad escape
+		case v >= 0xD800 && v <= 0xDBFF:
+			if pendingHigh {
+				return true
+			}
+			pendingHigh = true
+		case v >= 0xDC00 && v <= 0xDFFF:
+			if !pendingHigh {
+				return true
+			}
+			pendingHigh = false
+		default:
+			if pendingHigh {
+				return true
+			}
+		}
+	}
+	return pendingHigh
 }
 
 func jsonError(err error) error {

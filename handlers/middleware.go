@@ -149,8 +149,13 @@ func (s *Server) clientIP(c *fiber.Ctx) string {
 	if !ok || !s.trusted(peer) {
 		return peer.String()
 	}
-	xff := c.Get(fiber.HeaderXForwardedFor)
-	hops := strings.Split(xff, ",")
+	// Repeated header lines are one comma-separated list (RFC 9110 §5.3):
+	// a client behind the proxy that adds a line of its own must not have
+	// it read ahead of the one the proxy appended.
+	var hops []string
+	for _, line := range c.Request().Header.PeekAll(fiber.HeaderXForwardedFor) {
+		hops = append(hops, strings.Split(string(line), ",")...)
+	}
 	for i := len(hops) - 1; i >= 0; i-- {
 		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
 		if err != nil {
@@ -177,6 +182,21 @@ func (s *Server) trusted(a netip.Addr) bool {
 func clientIP(c *fiber.Ctx) string {
 	ip, _ := c.Locals(localClientIP).(string)
 	return ip
+}
+
+// singleQuery returns the query parameter name, "" when absent. A
+// parameter given more than once is refused (EInvalid naming it) rather
+// than read as its first or last value, so that no two parts of a chain
+// of proxies and handlers can disagree on what was asked.
+func singleQuery(c *fiber.Ctx, name string) (string, error) {
+	switch vs := c.Context().QueryArgs().PeekMulti(name); len(vs) {
+	case 0:
+		return "", nil
+	case 1:
+		return string(vs[0]), nil
+	default:
+		return "", store.FieldError(store.EInvalid, name, "give %s once", name)
+	}
 }
 
 // rateLimit limits requests per client IP with l.

@@ -20,7 +20,7 @@ func (s *Server) routes() {
 	verifyLimit := rateLimit("verify", lim.Verify)
 
 	r := s.fiber
-	r.Use(s.observe, recover.New(), requestIDs, withDeadline(cfg.RequestTimeout), s.securityHeaders, validUTF8, s.clientIPs)
+	r.Use(s.observe, recover.New(), requestIDs, withDeadline(cfg.RequestTimeout), s.securityHeaders, validUTF8, s.clientIPs, refuseConflictingFraming)
 
 	// Operations.
 	r.Get("/healthz", s.healthz)

@@ -16,6 +16,7 @@ import (
 
 	"ethicsportal/app"
 	"ethicsportal/docs"
+	"ethicsportal/store"
 )
 
 // Limits of the HTTP server. The body limits come from configuration.
@@ -63,7 +64,22 @@ func New(a *app.App, log *slog.Logger) *Server {
 		StrictRouting:                false,
 	})
 	s.fiber.Server().HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-		return fasthttp.RequestConfig{MaxRequestBodySize: bodyLimitFor(h, cfg.BodyLimit, cfg.CSVBodyLimit)}
+		if conflictingFraming(h.RawHeaders()) {
+			// Read no body at all, and close the connection after the 400
+			// that refuseConflictingFraming answers: whatever follows on
+			// the connection cannot be told apart from a smuggled request.
+			h.SetContentLength(0)
+			h.SetConnectionClose()
+			return fasthttp.RequestConfig{}
+		}
+		limit := bodyLimitFor(h, cfg.BodyLimit, cfg.CSVBodyLimit)
+		if h.ContentLength() > limit {
+			// Without Expect the server answers 413 from Content-Length
+			// before reading the body; with it, it would first send
+			// 100 Continue and so invite the upload it then refuses.
+			h.Del(fiber.HeaderExpect)
+		}
+		return fasthttp.RequestConfig{MaxRequestBodySize: limit}
 	}
 	if s.openapiJSONDoc, s.openapiErr = docs.OpenAPIJSON(); s.openapiErr != nil {
 		log.Error("the OpenAPI document does not convert to JSON", "err", s.openapiErr)
@@ -97,6 +113,54 @@ func bodyLimitFor(h *fasthttp.RequestHeader, jsonLimit, csvLimit int) int {
 		return csvLimit
 	}
 	return jsonLimit
+}
+
+// conflictingFraming reports a request whose body length is ambiguous
+// (RFC 9112 §6.3): Transfer-Encoding together with Content-Length, or
+// Content-Length lines that disagree. fasthttp would pick one reading (the
+// chunked one, or the last length); a proxy in front may have picked
+// another, which is how requests are smuggled. raw is the request's header
+// block as received.
+func conflictingFraming(raw []byte) bool {
+	var length []byte
+	lengths, te := 0, false
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok {
+			continue // the request line, or the blank line that ends the block
+		}
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte(fiber.HeaderTransferEncoding)):
+			te = true
+		case bytes.EqualFold(name, []byte(fiber.HeaderContentLength)):
+			lengths++
+			if lengths > 1 && !bytes.Equal(value, length) {
+				return true
+			}
+			length = value
+		}
+	}
+	return te && lengths > 0
+}
+
+// refuseConflictingFraming answers 400 to a request conflictingFraming
+// reports; the header hook has already kept its body unread and marked the
+// connection to close. Only such requests, and those that ask to close
+// themselves, are looked at again.
+func refuseConflictingFraming(c *fiber.Ctx) error {
+	h := &c.Request().Header
+	if h.ConnectionClose() && conflictingFraming(h.RawHeaders()) {
+		c.Set(fiber.HeaderConnection, "close")
+		return store.Errorf(codeBadRequest, "the request's length is ambiguous: Content-Length with Transfer-Encoding, or Content-Length given twice with different values")
+	}
+	return c.Next()
 }
 
 // Listen serves on addr until Shutdown.

@@ -72,3 +72,46 @@ func TestTextFieldsRefuseControlAndBidi(t *testing.T) {
 		t.Fatalf("ban name: field %q; %s", r.str("field"), r.body)
 	}
 }
+
+// Invisible and broken characters: U+FEFF and the line and paragraph
+// separators are refused in every text, zero-width characters and U+FFFD
+// in one-line texts; a JSON escape of a lone surrogate, which the decoder
+// would turn into U+FFFD, is refused as invalid JSON.
+func TestTextRefusesInvisibleAndBrokenCharacters(t *testing.T) {
+	e := newEnv(t, nil)
+	tm := e.team()
+	cred := func(name string) map[string]string {
+		return map[string]string{"certificate_no": "20191100000000021", "holder_name": name, "kind": "primary",
+			"subject": "语文", "issuer": "东城区教委", "issued_on": "2019-07-01", "registered_until": "2029-06-30"}
+	}
+	for _, b := range []string{"\ufeff", "\u2028", "\u2029", "\u200b", "\u200c", "\u200d", "\ufffd"} {
+		r := e.do("POST", "/api/v1/admin/credentials", cred("王"+b+"芳"), bearer(tm.registrar)...)
+		wantProblem(t, r, 400, "invalid_field")
+		if r.str("field") != "holder_name" {
+			t.Fatalf("holder_name with %+q: field %q", b, r.str("field"))
+		}
+	}
+	e.registerCredential(tm.registrar, nil)
+	for _, b := range []string{"\ufeff", "\u2028", "\u2029"} {
+		r := e.do("POST", "/api/v1/admin/actions", map[string]any{"kind": "revoke_credential", "certificate_no": certNo,
+			"reason": "严重违反师德" + b + "依法撤销"}, bearer(tm.admin)...)
+		wantProblem(t, r, 400, "invalid_field")
+		if r.str("field") != "reason" {
+			t.Fatalf("reason with %+q: field %q", b, r.str("field"))
+		}
+	}
+	body := `{"certificate_no":"20191100000000022","holder_name":"王%s芳","kind":"primary","subject":"语文",` +
+		`"issuer":"东城区教委","issued_on":"2019-07-01","registered_until":"2029-06-30"}`
+	for _, esc := range []string{`\ud800`, `\udc00`, `\ud800\u0041`, `\ud800x`} {
+		r := e.do("POST", "/api/v1/admin/credentials", strings.Replace(body, "%s", esc, 1), bearer(tm.registrar)...)
+		wantProblem(t, r, 400, "invalid_json")
+	}
+	// A surrogate pair is one character, and an escaped backslash is no escape
+	// (the second body may meet the first as a conflict: only invalid_json fails).
+	for _, ok := range []string{`\ud83d\ude00`, `\\ud800`} {
+		r := e.do("POST", "/api/v1/admin/credentials", strings.Replace(body, "%s", ok, 1), bearer(tm.registrar)...)
+		if r.status == 400 && r.str("code") == "invalid_json" {
+			t.Fatalf("%s refused as invalid JSON: %s", ok, r.body)
+		}
+	}
+}
