@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"io"
 	"log/slog"
@@ -15,37 +14,10 @@ import (
 	"ethicsportal/app"
 	"ethicsportal/config"
 	"ethicsportal/outbox"
+	"ethicsportal/outbox/outboxtest"
 	"ethicsportal/store"
 	"ethicsportal/store/sqlite"
 )
-
-// recorder is a test consumer: it keeps what it is given and fails while
-// fail is above zero.
-type recorder struct {
-	name string
-	mu   sync.Mutex
-	got  []store.OutboxMessage
-	fail int
-}
-
-func (r *recorder) Name() string { return r.name }
-
-func (r *recorder) Consume(_ context.Context, m store.OutboxMessage) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.fail > 0 {
-		r.fail--
-		return errors.New("consumer down")
-	}
-	r.got = append(r.got, m)
-	return nil
-}
-
-func (r *recorder) messages() []store.OutboxMessage {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]store.OutboxMessage(nil), r.got...)
-}
 
 type fixture struct {
 	app   *app.App
@@ -115,13 +87,13 @@ func (f *fixture) revoke(t testing.TB, no string) {
 var start = time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)
 
 func TestOutboxDeliversAppliedActions(t *testing.T) {
-	rec := &recorder{name: "rec"}
+	rec := &outboxtest.Recorder{ConsumerName: "rec"}
 	f := newFixture(t, t.TempDir(), start, rec)
 	f.revoke(t, "20191100000000001")
 	if n, err := f.app.DrainOutbox(context.Background(), "w1"); err != nil || n != 1 {
 		t.Fatalf("drain: %d %v", n, err)
 	}
-	got := rec.messages()
+	got := rec.Messages()
 	if len(got) != 1 || got[0].Topic != "credential.status" || got[0].ObjectKey != "credential:20191100000000001" {
 		t.Fatalf("delivered %+v", got)
 	}

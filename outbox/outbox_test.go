@@ -16,37 +16,10 @@ import (
 	"time"
 
 	"ethicsportal/outbox"
+	"ethicsportal/outbox/outboxtest"
 	"ethicsportal/store"
 	"ethicsportal/store/sqlite"
 )
-
-// recorder is a test consumer: it keeps what it is given and fails while
-// fail is above zero.
-type recorder struct {
-	name string
-	mu   sync.Mutex
-	got  []store.OutboxMessage
-	fail int
-}
-
-func (r *recorder) Name() string { return r.name }
-
-func (r *recorder) Consume(_ context.Context, m store.OutboxMessage) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.fail > 0 {
-		r.fail--
-		return errors.New("consumer down")
-	}
-	r.got = append(r.got, m)
-	return nil
-}
-
-func (r *recorder) messages() []store.OutboxMessage {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]store.OutboxMessage(nil), r.got...)
-}
 
 // fixture is a worker on a SQLite store with a clock the test controls.
 type fixture struct {
@@ -89,13 +62,13 @@ func (f *fixture) enqueue(t testing.TB, key string) {
 var start = time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)
 
 func TestDeliversOnce(t *testing.T) {
-	rec := &recorder{name: "rec"}
+	rec := &outboxtest.Recorder{ConsumerName: "rec"}
 	f := newFixture(t, t.TempDir(), start, outbox.Timing{}, rec)
 	f.enqueue(t, "credential:1")
 	if n, err := f.worker.Drain(context.Background(), "w1"); err != nil || n != 1 {
 		t.Fatalf("drain: %d %v", n, err)
 	}
-	got := rec.messages()
+	got := rec.Messages()
 	if len(got) != 1 || got[0].ObjectKey != "credential:1" || string(got[0].Payload) != `{"key":"credential:1"}` {
 		t.Fatalf("delivered %+v", got)
 	}
@@ -108,8 +81,8 @@ func TestDeliversOnce(t *testing.T) {
 }
 
 func TestRetriesOnlyWhatFailed(t *testing.T) {
-	good := &recorder{name: "good"}
-	flaky := &recorder{name: "flaky", fail: 2}
+	good := &outboxtest.Recorder{ConsumerName: "good"}
+	flaky := &outboxtest.Recorder{ConsumerName: "flaky", Fail: 2}
 	f := newFixture(t, t.TempDir(), start, outbox.Timing{}, good, flaky)
 	f.enqueue(t, "credential:1")
 	ctx := context.Background()
@@ -127,8 +100,8 @@ func TestRetriesOnlyWhatFailed(t *testing.T) {
 	if n, _ := f.worker.Drain(ctx, "w1"); n != 1 {
 		t.Fatalf("third attempt claimed %d", n)
 	}
-	if len(good.messages()) != 1 || len(flaky.messages()) != 1 {
-		t.Fatalf("good got %d, flaky got %d: want each exactly once", len(good.messages()), len(flaky.messages()))
+	if len(good.Messages()) != 1 || len(flaky.Messages()) != 1 {
+		t.Fatalf("good got %d, flaky got %d: want each exactly once", len(good.Messages()), len(flaky.Messages()))
 	}
 	if f.worker.Stats().Failed.Load() != 2 || f.worker.Stats().Delivered.Load() != 1 {
 		t.Fatalf("worker stats: failed %d delivered %d", f.worker.Stats().Failed.Load(), f.worker.Stats().Delivered.Load())
@@ -136,19 +109,19 @@ func TestRetriesOnlyWhatFailed(t *testing.T) {
 }
 
 func TestKeepsOrderPerObject(t *testing.T) {
-	rec := &recorder{name: "rec", fail: 1}
+	rec := &outboxtest.Recorder{ConsumerName: "rec", Fail: 1}
 	f := newFixture(t, t.TempDir(), start, outbox.Timing{}, rec)
 	ctx := context.Background()
 	f.enqueue(t, "credential:1")
 	// A second event for another object is not held up by the first one's failure...
 	f.enqueue(t, "credential:2")
 	f.worker.Drain(ctx, "w1")
-	if got := rec.messages(); len(got) != 1 || got[0].ObjectKey != "credential:2" {
+	if got := rec.Messages(); len(got) != 1 || got[0].ObjectKey != "credential:2" {
 		t.Fatalf("first drain delivered %+v", got)
 	}
 	f.advance(5 * time.Second)
 	f.worker.Drain(ctx, "w1")
-	if got := rec.messages(); len(got) != 2 || got[1].ObjectKey != "credential:1" {
+	if got := rec.Messages(); len(got) != 2 || got[1].ObjectKey != "credential:1" {
 		t.Fatalf("after retry %+v", got)
 	}
 }
@@ -211,7 +184,7 @@ func TestBatchEndsWithinItsLease(t *testing.T) {
 	// The messages not attempted are due again at once, for any worker;
 	// those that timed out wait for their back-off.
 	f.advance(time.Millisecond)
-	h2 := &recorder{name: "hanger"}
+	h2 := &outboxtest.Recorder{ConsumerName: "hanger"}
 	other := outbox.NewWorker(f.st, []outbox.Consumer{h2}, slog.New(slog.NewTextHandler(io.Discard, nil)), f.clock, outbox.Timing{})
 	if n, err := other.Drain(context.Background(), "w2"); err != nil || n != 5-calls {
 		t.Fatalf("second worker claimed %d (%v), want the %d not attempted", n, err, 5-calls)
@@ -266,12 +239,12 @@ func TestSurvivesACrash(t *testing.T) {
 	}
 	cmd.Wait()
 
-	rec := &recorder{name: "rec"}
+	rec := &outboxtest.Recorder{ConsumerName: "rec"}
 	f := newFixture(t, dir, time.Now().Add(time.Minute), outbox.Timing{}, rec) // past the dead worker's lease
 	if n, err := f.worker.Drain(context.Background(), "w2"); err != nil || n != 1 {
 		t.Fatalf("drain after the crash: %d %v", n, err)
 	}
-	got := rec.messages()
+	got := rec.Messages()
 	if len(got) != 1 || got[0].ObjectKey != "credential:1" || got[0].Attempts != 2 {
 		t.Fatalf("delivered after the crash: %+v", got)
 	}
