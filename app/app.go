@@ -185,7 +185,8 @@ func (a *App) init(ctx context.Context) error {
 	}
 	// Before the keys: whether the store has keys yet tells a store made
 	// before the issuer was kept from a new one.
-	if a.issuer, err = keys.Issuer(ctx, a.store, a.proposeIssuer); err != nil {
+	propose := func(context.Context) (string, error) { return a.proposeIssuer(len(existing) > 0) }
+	if a.issuer, err = keys.Issuer(ctx, a.store, propose); err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
 	if a.cfg.BaseURLGiven && a.issuer != a.cfg.BaseURL {

@@ -17,18 +17,11 @@ func (a *App) JWKS() []keys.JWK { return a.receiptKeys.JWKS() }
 
 // proposeIssuer names the issuer of a store that has none kept yet: the
 // configured public URL, or else a generated name, never the listen address,
-// which may change. A store made before the issuer was kept (it has receipt
-// keys already) keeps the URL it has signed with so far, so that what it
-// signed stays valid.
-func (a *App) proposeIssuer(ctx context.Context) (string, error) {
-	if a.cfg.BaseURLGiven {
-		return a.cfg.BaseURL, nil
-	}
-	existing, err := a.store.SigningKeys(ctx, store.KeyPurposeReceipt)
-	if err != nil {
-		return "", fmt.Errorf("app: receipt keys: %w", err)
-	}
-	if len(existing) > 0 {
+// which may change. A store made before the issuer was kept (hasKeys: it has
+// receipt keys already) keeps the URL it has signed with so far, so that
+// what it signed stays valid.
+func (a *App) proposeIssuer(hasKeys bool) (string, error) {
+	if a.cfg.BaseURLGiven || hasKeys {
 		return a.cfg.BaseURL, nil
 	}
 	return keys.NewIssuerName()
