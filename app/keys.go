@@ -3,11 +3,11 @@ package app
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
 
+	"ethicsportal/auth"
 	"ethicsportal/keys"
 	"ethicsportal/store"
 )
@@ -82,7 +82,8 @@ func (a *App) loadPepper(ctx context.Context, fresh bool) ([]byte, error) {
 		case generated == nil && len(configured) == 0 && !fresh:
 			return nil, pepperMismatch(pepperUnset)
 		case generated == nil && len(configured) == 0:
-			if generated, err = a.generatePepper(ctx); err != nil {
+			// Unless another instance creating the store kept one first.
+			if generated, err = auth.LoadSecret(ctx, a.store, pepperSecret, 32); err != nil {
 				return nil, err
 			}
 			pepper = generated
@@ -122,16 +123,6 @@ func pepperFingerprint(pepper []byte) []byte {
 	m := hmac.New(sha256.New, pepper)
 	m.Write([]byte(pepperCheckLabel))
 	return m.Sum(nil)
-}
-
-// generatePepper keeps a fresh random pepper in the store unless another
-// instance kept one first, and returns the one kept.
-func (a *App) generatePepper(ctx context.Context) ([]byte, error) {
-	fresh := make([]byte, 32)
-	if _, err := rand.Read(fresh); err != nil {
-		return nil, fmt.Errorf("app: generate pepper: %w", err)
-	}
-	return a.keepSecret(ctx, pepperSecret, fresh)
 }
 
 // keepSecret stores value under name unless the name is taken, and returns
