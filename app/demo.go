@@ -146,13 +146,8 @@ func (a *App) storeEmpty(ctx context.Context) (bool, error) {
 	return false, internal("audit head", err)
 }
 
+// hasSecret reports whether the store holds the named secret.
 func (a *App) hasSecret(ctx context.Context, name string) (bool, error) {
-	_, err := a.store.Secret(ctx, name)
-	if err == nil {
-		return true, nil
-	}
-	if errNotFound(err) {
-		return false, nil
-	}
-	return false, internal("read "+name, err)
+	v, err := a.optionalSecret(ctx, name)
+	return v != nil, err
 }
