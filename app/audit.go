@@ -84,16 +84,7 @@ type KeptCheckpoint struct {
 // signed checkpoint of it.
 func (a *App) VerifyAudit(ctx context.Context) (*AuditReport, error) {
 	rep, _, err := a.walkAudit(ctx, -1)
-	if err != nil {
-		return nil, err
-	}
-	if rep.OK {
-		head, _ := hex.DecodeString(rep.Head) // walkAudit wrote it
-		if rep.Checkpoint, err = a.signCheckpoint(rep.Events, head); err != nil {
-			return nil, err
-		}
-	}
-	return rep, nil
+	return rep, err
 }
 
 // VerifyAuditCheckpoint checks the chain as VerifyAudit does and whether it
@@ -130,12 +121,6 @@ func (a *App) VerifyAuditCheckpoint(ctx context.Context, kept []byte) (*AuditRep
 	default:
 		k.Problem = fmt.Sprintf("the log has %d events, the checkpoint covers %d: events were removed from its end", rep.Events, cp.Size)
 	}
-	if rep.OK {
-		head, _ := hex.DecodeString(rep.Head)
-		if rep.Checkpoint, err = a.signCheckpoint(rep.Events, head); err != nil {
-			return nil, err
-		}
-	}
 	return rep, nil
 }
 
@@ -150,10 +135,12 @@ func keptProblem(err error) string {
 }
 
 // walkAudit recomputes the chain from the first event. It returns the
-// report and, when pin is 0 or more and the chain is intact up to event
-// pin, the hash at pin (the genesis hash for 0).
+// report, with a signed checkpoint of the chain when it is intact, and,
+// when pin is 0 or more and the chain is intact up to event pin, the hash
+// at pin (the genesis hash for 0).
 func (a *App) walkAudit(ctx context.Context, pin int64) (*AuditReport, []byte, error) {
-	rep := &AuditReport{OK: true, Head: hex.EncodeToString(store.GenesisHash)}
+	rep := &AuditReport{OK: true}
+	head := store.GenesisHash
 	var pinned []byte
 	if pin == 0 {
 		pinned = store.GenesisHash
@@ -172,6 +159,7 @@ func (a *App) walkAudit(ctx context.Context, pin int64) (*AuditReport, []byte, e
 			e := &page[i]
 			if !e.Check(prev) {
 				rep.OK, rep.BadSeq, rep.Problem = false, e.Seq, auditProblem(e, prev)
+				rep.Head = hex.EncodeToString(head)
 				if e.Seq != expectedSeq(prev) {
 					rep.BadSeq = expectedSeq(prev) // a gap: the missing event is the bad one
 				}
@@ -179,7 +167,7 @@ func (a *App) walkAudit(ctx context.Context, pin int64) (*AuditReport, []byte, e
 			}
 			prev = e
 			rep.Events++
-			rep.Head = hex.EncodeToString(e.Hash)
+			head = e.Hash
 			if e.Seq == pin {
 				pinned = e.Hash
 			}
@@ -190,6 +178,11 @@ func (a *App) walkAudit(ctx context.Context, pin int64) (*AuditReport, []byte, e
 	}
 	// Events cut from the end leave an intact, shorter chain: only a head
 	// kept elsewhere (a checkpoint) shows that.
+	rep.Head = hex.EncodeToString(head)
+	var err error
+	if rep.Checkpoint, err = a.signCheckpoint(rep.Events, head); err != nil {
+		return nil, nil, err
+	}
 	return rep, pinned, nil
 }
 
