@@ -14,7 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"math/big"
+	mrand "math/rand/v2"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -252,11 +252,7 @@ func (w *Worker) backoff(attempts int) time.Duration {
 	if d > w.timing.MaxBackoff {
 		d = w.timing.MaxBackoff
 	}
-	j, err := rand.Int(rand.Reader, big.NewInt(int64(d/4)+1))
-	if err != nil {
-		return d
-	}
-	return d - d/8 + time.Duration(j.Int64())
+	return d - d/8 + mrand.N(d/4+1)
 }
 
 func workerName() string {
