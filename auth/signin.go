@@ -82,12 +82,12 @@ func (p *SignInPolicy) allow(ctx context.Context, key string) (ratelimit.Result,
 // the client after a successful sign-in. The value is
 // base64url(username NUL id NUL expiry) "." base64url(HMAC-SHA256).
 func (p *SignInPolicy) IssueDevice(username string) (string, error) {
-	id := make([]byte, 16)
-	if _, err := rand.Read(id); err != nil {
-		return "", fmt.Errorf("auth: device id: %w", err)
+	id, err := RandomID()
+	if err != nil {
+		return "", err
 	}
 	exp := p.now().Add(DeviceCookieTTL).Unix()
-	payload := username + "\x00" + base64.RawURLEncoding.EncodeToString(id) + "\x00" + strconv.FormatInt(exp, 10)
+	payload := username + "\x00" + id + "\x00" + strconv.FormatInt(exp, 10)
 	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + base64.RawURLEncoding.EncodeToString(p.mac(payload)), nil
 }
 
