@@ -9,7 +9,6 @@ import (
 
 	"ethicsportal/auth"
 	"ethicsportal/keys"
-	"ethicsportal/store"
 )
 
 // JWKS returns the public keys that sign receipts, oldest first.
@@ -88,8 +87,8 @@ func (a *App) loadPepper(ctx context.Context, fresh bool) ([]byte, error) {
 			}
 			pepper = generated
 		}
-		if check, err = a.keepSecret(ctx, pepperCheckSecret, pepperFingerprint(pepper)); err != nil {
-			return nil, err
+		if check, err = keys.KeepSecret(ctx, a.store, pepperCheckSecret, pepperFingerprint(pepper)); err != nil {
+			return nil, fmt.Errorf("app: %w", err)
 		}
 	}
 	pepper := configured
@@ -123,19 +122,6 @@ func pepperFingerprint(pepper []byte) []byte {
 	m := hmac.New(sha256.New, pepper)
 	m.Write([]byte(pepperCheckLabel))
 	return m.Sum(nil)
-}
-
-// keepSecret stores value under name unless the name is taken, and returns
-// the value that won: two instances starting at once agree on it.
-func (a *App) keepSecret(ctx context.Context, name string, value []byte) ([]byte, error) {
-	if err := a.store.Update(ctx, func(tx store.Tx) error { return tx.PutSecretIfAbsent(ctx, name, value) }); err != nil {
-		return nil, fmt.Errorf("app: store %s: %w", name, err)
-	}
-	v, err := a.store.Secret(ctx, name)
-	if err != nil {
-		return nil, fmt.Errorf("app: read %s: %w", name, err)
-	}
-	return v, nil
 }
 
 // optionalSecret returns the named secret, or nil if the store has none.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"ethicsportal/keys"
 	"ethicsportal/ratelimit"
 	"ethicsportal/store"
 )
@@ -139,11 +140,5 @@ func LoadSecret(ctx context.Context, st store.Store, name string, size int) ([]b
 	if _, err := rand.Read(fresh); err != nil {
 		return nil, fmt.Errorf("auth: generate secret %s: %w", name, err)
 	}
-	if err := st.Update(ctx, func(tx store.Tx) error { return tx.PutSecretIfAbsent(ctx, name, fresh) }); err != nil {
-		return nil, fmt.Errorf("auth: store secret %s: %w", name, err)
-	}
-	if v, err = st.Secret(ctx, name); err != nil {
-		return nil, fmt.Errorf("auth: read secret %s: %w", name, err)
-	}
-	return v, nil
+	return keys.KeepSecret(ctx, st, name, fresh)
 }

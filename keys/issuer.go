@@ -34,14 +34,25 @@ func Issuer(ctx context.Context, st store.Store, propose func(context.Context) (
 	if proposed == "" {
 		return "", fmt.Errorf("keys: propose issuer: empty")
 	}
-	err = st.Update(ctx, func(tx store.Tx) error { return tx.PutSecretIfAbsent(ctx, issuerSecret, []byte(proposed)) })
-	if err != nil {
-		return "", fmt.Errorf("keys: store issuer: %w", err)
-	}
-	if v, err = st.Secret(ctx, issuerSecret); err != nil {
-		return "", fmt.Errorf("keys: read issuer: %w", err)
+	if v, err = KeepSecret(ctx, st, issuerSecret, []byte(proposed)); err != nil {
+		return "", err
 	}
 	return string(v), nil
+}
+
+// KeepSecret stores value under name in st unless the name is taken, and
+// returns the value stored under it, whichever that is: instances that
+// start at the same moment agree on the one stored first. Errors are the
+// store's, wrapped.
+func KeepSecret(ctx context.Context, st store.Store, name string, value []byte) ([]byte, error) {
+	if err := st.Update(ctx, func(tx store.Tx) error { return tx.PutSecretIfAbsent(ctx, name, value) }); err != nil {
+		return nil, fmt.Errorf("keys: store %s: %w", name, err)
+	}
+	v, err := st.Secret(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("keys: read %s: %w", name, err)
+	}
+	return v, nil
 }
 
 // NewIssuerName returns a fresh issuer for a store created without a public
