@@ -105,7 +105,8 @@ func (t *Tokens) Parse(ctx context.Context, token string) (Claims, error) {
 	return Claims{Subject: claims.Subject, ID: claims.ID, IssuedAt: claims.IssuedAt.Time, ExpiresAt: claims.ExpiresAt.Time}, nil
 }
 
-// RandomID returns 128 random bits, base64url-encoded: token and receipt ids.
+// RandomID returns 128 random bits, base64url-encoded: token, receipt and
+// device-cookie ids.
 func RandomID() (string, error) {
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
