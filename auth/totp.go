@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"encoding/base32"
 	"fmt"
 	"time"
 
@@ -15,6 +16,9 @@ const (
 	totpSkew       = 1  // steps accepted either side of now, for clock drift
 	totpSecretSize = 20 // bytes: RFC 4226's recommended 160 bits
 )
+
+// b32NoPad is the base32 form of TOTP secrets in enrolment URIs.
+var b32NoPad = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 var totpOpts = totp.ValidateOpts{Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
 
