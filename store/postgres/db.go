@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -60,7 +61,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return openConfig(ctx, cfg, migrationFS)
 }
 
-func openConfig(ctx context.Context, cfg *pgxpool.Config, migrations migrationSource) (*DB, error) {
+// openConfig connects with cfg and applies migrations, a migrations/ folder
+// of goose SQL files: the embedded schema, or a test's own.
+func openConfig(ctx context.Context, cfg *pgxpool.Config, migrations fs.FS) (*DB, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)

@@ -24,10 +24,6 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migrationSource holds a migrations/ folder of goose SQL files. Tests
-// substitute their own.
-type migrationSource = fs.FS
-
 // lockSQL takes a session advisory lock for the schema being migrated, so
 // instances starting at once on one database apply each step once, while
 // tests in schemas of their own do not wait for each other.
