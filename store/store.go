@@ -172,7 +172,9 @@ type Tx interface {
 	// credentials (holder name and its folded form, person link, kind,
 	// subject, issuer, dates) and sets UpdatedAt to now. Status fields are
 	// never touched here: those change only by an applied action.
-	// ENotFound if a certificate number does not exist.
+	// ENotFound if a certificate number does not exist. The write is not
+	// conditional: a caller that decides the new fields from the stored
+	// ones reads those with LockCredentials in the same transaction.
 	UpdateCredentialRecords(ctx context.Context, cs []*Credential, now time.Time) error
 
 	// CreateBan inserts a ban and sets its ID. ENotFound if the person does

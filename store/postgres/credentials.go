@@ -237,13 +237,8 @@ func (t *tx) CorrectCredential(ctx context.Context, from, to *store.Credential, 
 	if err != nil {
 		return wrap("correct credential", err)
 	}
-	if tag.RowsAffected() == 1 {
-		return nil
-	}
-	if _, err := t.CredentialByNumber(ctx, from.CertificateNo); err != nil {
-		return err
-	}
-	return store.FieldError(store.EConflict, "certificate_no", "credential %s was changed by someone else a moment ago", from.CertificateNo)
+	return t.credentialMoved(ctx, "correct credential", tag, from.CertificateNo,
+		fmt.Sprintf("credential %s was changed by someone else a moment ago", from.CertificateNo))
 }
 
 // LockCredentials reads the credentials among numbers with FOR UPDATE, in

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -60,7 +61,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return openConfig(ctx, cfg, migrationFS)
 }
 
-func openConfig(ctx context.Context, cfg *pgxpool.Config, migrations migrationSource) (*DB, error) {
+// openConfig connects with cfg and applies migrations, a migrations/ folder
+// of goose SQL files: the embedded schema, or a test's own.
+func openConfig(ctx context.Context, cfg *pgxpool.Config, migrations fs.FS) (*DB, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
@@ -87,18 +90,21 @@ func openConfig(ctx context.Context, cfg *pgxpool.Config, migrations migrationSo
 //   - conditional updates, whose condition the server re-checks on the
 //     newest row version after waiting for a concurrent writer's lock, and
 //     which report EConflict when it no longer holds: AdvanceTOTPStep,
-//     DecideAction, LiftBan, SetCredentialStatus and LinkCredentialPerson
-//     (the last two take the state the caller decided from);
+//     DecideAction, LiftBan, SetPersonIDHash, and SetCredentialStatus,
+//     LinkCredentialPerson, CorrectCredential and RenamePerson, which take
+//     the state the caller decided from;
 //   - inserts that yield to an existing key (AddSigningKey,
 //     PutSecretIfAbsent, CreatePersons, InsertCredentials), after which the
 //     caller reads the winner's row;
 //   - locks held to the end of the transaction, taken before the read that
 //     a decision rests on: CredentialForUpdate (a row lock, so that a
-//     racing approval waits and decides again on the new state), and the
-//     locks inside AppendAudit and EnqueueOutbox.
+//     racing approval waits and decides again on the new state),
+//     LockCredentials and LockPersonsByIDHashes, and the locks inside
+//     UpdateUser, AppendAudit and EnqueueOutbox.
 //
 // UpdateCredentialRecords is the exception: it writes the register fields,
-// person link included, as the caller passes them, whatever is stored.
+// person link included, as the caller passes them, whatever is stored, so
+// the caller reads what it decides from with LockCredentials first.
 //
 // An error fn returns is returned unchanged after the rollback. The
 // expected failures of Tx methods (EConflict, ENotFound) change nothing and

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"ethicsportal/store/internal/schema"
 )
 
 // Exists reports whether the database at url holds a portal store (on the
@@ -26,7 +28,7 @@ func Exists(ctx context.Context, url string) (bool, error) {
 	defer conn.Close(ctx)
 	var ok bool
 	if err := conn.QueryRow(ctx, `SELECT to_regclass('signing_keys') IS NOT NULL
-		AND (to_regclass($1) IS NOT NULL OR to_regclass('schema_migrations') IS NOT NULL)`, versionTable).Scan(&ok); err != nil {
+		AND (to_regclass($1) IS NOT NULL OR to_regclass('schema_migrations') IS NOT NULL)`, schema.VersionTable).Scan(&ok); err != nil {
 		return false, fmt.Errorf("postgres: look for the store: %w", err)
 	}
 	return ok, nil

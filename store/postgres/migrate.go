@@ -7,14 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/database"
+
+	"ethicsportal/store/internal/schema"
 )
 
 // The schema is the migrations in order, goose SQL files named
@@ -24,14 +23,6 @@ import (
 //
 //go:embed migrations/*.sql
 var migrationFS embed.FS
-
-// migrationSource holds a migrations/ folder of goose SQL files. Tests
-// substitute their own.
-type migrationSource = fs.FS
-
-// versionTable is where goose records the applied steps, in the first
-// schema of the search_path like every other table.
-const versionTable = "goose_db_version"
 
 // lockSQL takes a session advisory lock for the schema being migrated, so
 // instances starting at once on one database apply each step once, while
@@ -46,11 +37,10 @@ const (
 // failed step leaves the ones before it in place and is named in the error.
 // The whole run holds the advisory lock on a connection of its own;
 // goose's steps run on the pool's other connections.
+//
+// goose's version table is in the first schema of the search_path, like
+// every other table.
 func migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS) error {
-	sub, err := fs.Sub(fsys, "migrations")
-	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
-	}
 	if pool.Config().MaxConns < 2 {
 		return errors.New("postgres: migrations need a pool of at least 2 connections (pool_max_conns)")
 	}
@@ -73,25 +63,10 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, fsys fs.FS) error {
 	if err := adoptLegacyVersions(ctx, conn.Conn(), db); err != nil {
 		return fmt.Errorf("postgres: migrations: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, sub,
-		goose.WithDisableGlobalRegistry(true), goose.WithTableName(versionTable))
-	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("postgres: %w", namedStep(err))
+	if err := schema.Up(ctx, goose.DialectPostgres, db, fsys); err != nil {
+		return fmt.Errorf("postgres: %w", err)
 	}
 	return nil
-}
-
-// namedStep names the file of the step that failed, which goose's own
-// error gives only by number.
-func namedStep(err error) error {
-	var pe *goose.PartialError
-	if errors.As(err, &pe) && pe.Failed != nil && pe.Failed.Source != nil {
-		return fmt.Errorf("migration %s: %w", strings.TrimSuffix(path.Base(pe.Failed.Source.Path), ".sql"), pe.Err)
-	}
-	return fmt.Errorf("migrations: %w", err)
 }
 
 // adoptLegacyVersions carries a database set up before the migrations moved
@@ -101,7 +76,7 @@ func namedStep(err error) error {
 func adoptLegacyVersions(ctx context.Context, conn *pgx.Conn, db *sql.DB) error {
 	var legacy, current bool
 	if err := conn.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL,
-		to_regclass($1) IS NOT NULL`, versionTable).Scan(&legacy, &current); err != nil {
+		to_regclass($1) IS NOT NULL`, schema.VersionTable).Scan(&legacy, &current); err != nil {
 		return fmt.Errorf("legacy versions: %w", err)
 	}
 	if !legacy || current {
@@ -115,22 +90,5 @@ func adoptLegacyVersions(ctx context.Context, conn *pgx.Conn, db *sql.DB) error 
 	if err != nil {
 		return fmt.Errorf("legacy versions: %w", err)
 	}
-	gs, err := database.NewStore(database.DialectPostgres, versionTable)
-	if err != nil {
-		return err
-	}
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := gs.CreateVersionTable(ctx, tx); err != nil {
-		return fmt.Errorf("legacy versions: %w", err)
-	}
-	for _, v := range append([]int64{0}, versions...) {
-		if err := gs.Insert(ctx, tx, database.InsertRequest{Version: v}); err != nil {
-			return fmt.Errorf("legacy versions: %w", err)
-		}
-	}
-	return tx.Commit()
+	return schema.Adopt(ctx, goose.DialectPostgres, db, versions)
 }

@@ -2,10 +2,7 @@ package postgres
 
 import (
 	"context"
-	"io/fs"
-	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"ethicsportal/store/internal/schema"
 	"ethicsportal/store/postgres/pgtest"
 )
 
@@ -54,17 +52,9 @@ func appliedVersions(t *testing.T, db *DB) []int64 {
 // embeddedVersions lists the versions of the embedded migration files.
 func embeddedVersions(t *testing.T) []int64 {
 	t.Helper()
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil || len(names) == 0 {
-		t.Fatalf("embedded migrations: %v, %v", names, err)
-	}
-	var vs []int64
-	for _, n := range names {
-		v, err := strconv.ParseInt(strings.SplitN(path.Base(n), "_", 2)[0], 10, 64)
-		if err != nil {
-			t.Fatalf("migration %s: %v", n, err)
-		}
-		vs = append(vs, v)
+	vs, err := schema.Versions(migrationFS)
+	if err != nil {
+		t.Fatalf("embedded migrations: %v", err)
 	}
 	return vs
 }

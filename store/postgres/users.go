@@ -76,6 +76,7 @@ func (t *tx) CreateUser(ctx context.Context, u *store.User) error {
 // and both commit. Holding one lock across the count and the write closes
 // that gap; the count, a new statement, then sees every committed change.
 const usersLock = 0x65705f7573657273 // "ep_users"
+
 // UpdateUser applies ch to the user under the users lock. ENotFound if
 // there is no such user; ELastAdmin, changing nothing, if no other enabled
 // admin would remain.

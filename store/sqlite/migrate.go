@@ -4,16 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
-	"strings"
 	"syscall"
 
 	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/database"
+
+	"ethicsportal/store/internal/schema"
 )
 
 // migrationFS holds the schema, one goose file per step, named
@@ -23,9 +21,6 @@ import (
 //
 //go:embed migrations/*.sql
 var migrationFS embed.FS
-
-// versionTable is where goose records the applied steps.
-const versionTable = "goose_db_version"
 
 // migrate applies the steps in fsys (a migrations/ folder of goose SQL
 // files) that db has not recorded yet, in order, each in its own
@@ -38,10 +33,6 @@ const versionTable = "goose_db_version"
 // no locker of its own for SQLite, and the writer's single connection
 // cannot hold a lock across goose's own transactions.
 func migrate(ctx context.Context, db *sql.DB, fsys fs.FS, lockPath string) error {
-	sub, err := fs.Sub(fsys, "migrations")
-	if err != nil {
-		return fmt.Errorf("sqlite: migrations: %w", err)
-	}
 	unlock, err := lockFile(lockPath)
 	if err != nil {
 		return fmt.Errorf("sqlite: migrations: %w", err)
@@ -50,25 +41,10 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS, lockPath string) error
 	if err := adoptLegacyVersions(ctx, db); err != nil {
 		return fmt.Errorf("sqlite: migrations: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub,
-		goose.WithDisableGlobalRegistry(true), goose.WithTableName(versionTable))
-	if err != nil {
-		return fmt.Errorf("sqlite: migrations: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("sqlite: %w", namedStep(err))
+	if err := schema.Up(ctx, goose.DialectSQLite3, db, fsys); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
 	}
 	return nil
-}
-
-// namedStep names the file of the step that failed, which goose's own
-// error gives only by number.
-func namedStep(err error) error {
-	var pe *goose.PartialError
-	if errors.As(err, &pe) && pe.Failed != nil && pe.Failed.Source != nil {
-		return fmt.Errorf("migration %s: %w", strings.TrimSuffix(path.Base(pe.Failed.Source.Path), ".sql"), pe.Err)
-	}
-	return fmt.Errorf("migrations: %w", err)
 }
 
 // lockFile takes an exclusive flock on path, creating the file (0600) if
@@ -98,7 +74,7 @@ func adoptLegacyVersions(ctx context.Context, db *sql.DB) error {
 	var legacy, current int
 	if err := db.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'),
-		(SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?)`, versionTable).Scan(&legacy, &current); err != nil {
+		(SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?)`, schema.VersionTable).Scan(&legacy, &current); err != nil {
 		return fmt.Errorf("legacy versions: %w", err)
 	}
 	if legacy == 0 || current == 1 {
@@ -121,22 +97,5 @@ func adoptLegacyVersions(ctx context.Context, db *sql.DB) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("legacy versions: %w", err)
 	}
-	gs, err := database.NewStore(database.DialectSQLite3, versionTable)
-	if err != nil {
-		return err
-	}
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := gs.CreateVersionTable(ctx, tx); err != nil {
-		return fmt.Errorf("legacy versions: %w", err)
-	}
-	for _, v := range append([]int64{0}, versions...) {
-		if err := gs.Insert(ctx, tx, database.InsertRequest{Version: v}); err != nil {
-			return fmt.Errorf("legacy versions: %w", err)
-		}
-	}
-	return tx.Commit()
+	return schema.Adopt(ctx, goose.DialectSQLite3, db, versions)
 }

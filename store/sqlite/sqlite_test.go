@@ -4,18 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
 
 	"ethicsportal/store"
+	"ethicsportal/store/internal/schema"
 	"ethicsportal/store/storetest"
 )
 
@@ -140,17 +138,9 @@ func appliedMigrations(t *testing.T, db *sql.DB) []int64 {
 // embeddedVersions lists the versions of the embedded migration files.
 func embeddedVersions(t *testing.T) []int64 {
 	t.Helper()
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil || len(names) == 0 {
-		t.Fatalf("embedded migrations: %v, %v", names, err)
-	}
-	var vs []int64
-	for _, n := range names {
-		v, err := strconv.ParseInt(strings.SplitN(path.Base(n), "_", 2)[0], 10, 64)
-		if err != nil {
-			t.Fatalf("migration %s: %v", n, err)
-		}
-		vs = append(vs, v)
+	vs, err := schema.Versions(migrationFS)
+	if err != nil {
+		t.Fatalf("embedded migrations: %v", err)
 	}
 	return vs
 }
