@@ -18,15 +18,13 @@ const maxCheckpointFile = 64 << 10
 func (e env) auditVerify(ctx context.Context, args []string) int {
 	fs := newFlagSet("audit verify", e.stderr)
 	checkpoint := fs.String("checkpoint", "", "a signed checkpoint kept earlier (GET /api/v1/audit/checkpoint): fail unless the log still holds it")
-	cfg, rest, err := parse(fs, args)
-	if err != nil {
-		return e.configError(err)
-	}
-	if len(rest) > 0 {
-		return e.usageError("audit verify takes no arguments")
+	cfg, _, code, ok := e.parseArgs(fs, args, 0, "audit verify takes no arguments")
+	if !ok {
+		return code
 	}
 	var kept []byte
 	if *checkpoint != "" {
+		var err error
 		if kept, err = readCheckpoint(*checkpoint); err != nil {
 			fmt.Fprintf(e.stderr, "ethicsportal: %v\n", err)
 			return exitFailed
@@ -38,6 +36,7 @@ func (e env) auditVerify(ctx context.Context, args []string) int {
 	}
 	defer a.Close()
 	var rep *app.AuditReport
+	var err error
 	if kept != nil {
 		rep, err = a.VerifyAuditCheckpoint(ctx, kept)
 	} else {

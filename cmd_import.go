@@ -20,12 +20,9 @@ func (e env) importCredentials(ctx context.Context, args []string) int {
 	fs := newFlagSet("import credentials", e.stderr)
 	encoding := fs.String("encoding", "auto", "file encoding: auto, utf-8 or gb18030 (gbk)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	cfg, rest, err := parse(fs, args)
-	if err != nil {
-		return e.configError(err)
-	}
-	if len(rest) != 1 {
-		return e.usageError("import credentials takes exactly one FILE.csv")
+	cfg, rest, code, ok := e.parseArgs(fs, args, 1, "import credentials takes exactly one FILE.csv")
+	if !ok {
+		return code
 	}
 	f, err := os.Open(rest[0])
 	if err != nil {

@@ -70,12 +70,9 @@ func (e env) user(ctx context.Context, args []string) int {
 func (e env) userAdd(ctx context.Context, args []string) int {
 	fs := newFlagSet("user add", e.stderr)
 	roles := fs.String("role", "", "comma-separated roles: editor, registrar, reviewer, auditor, admin")
-	cfg, rest, err := parse(fs, args)
-	if err != nil {
-		return e.configError(err)
-	}
-	if len(rest) != 1 {
-		return e.usageError("user add takes exactly one USERNAME")
+	cfg, rest, code, ok := e.parseArgs(fs, args, 1, "user add takes exactly one USERNAME")
+	if !ok {
+		return code
 	}
 	if *roles == "" {
 		return e.usageError("user add needs --role ROLE[,ROLE]")
@@ -110,12 +107,9 @@ func (e env) printEnrolment(uri string) {
 
 func (e env) userList(ctx context.Context, args []string) int {
 	fs := newFlagSet("user list", e.stderr)
-	cfg, rest, err := parse(fs, args)
-	if err != nil {
-		return e.configError(err)
-	}
-	if len(rest) != 0 {
-		return e.usageError("user list takes no arguments")
+	cfg, _, code, ok := e.parseArgs(fs, args, 0, "user list takes no arguments")
+	if !ok {
+		return code
 	}
 	a, ok := e.openApp(ctx, cfg)
 	if !ok {
@@ -148,12 +142,9 @@ func (e env) userList(ctx context.Context, args []string) int {
 
 func (e env) userPasswd(ctx context.Context, args []string) int {
 	fs := newFlagSet("user passwd", e.stderr)
-	cfg, rest, err := parse(fs, args)
-	if err != nil {
-		return e.configError(err)
-	}
-	if len(rest) != 1 {
-		return e.usageError("user passwd takes exactly one USERNAME")
+	cfg, rest, code, ok := e.parseArgs(fs, args, 1, "user passwd takes exactly one USERNAME")
+	if !ok {
+		return code
 	}
 	a, ok := e.openApp(ctx, cfg)
 	if !ok {
@@ -178,15 +169,13 @@ func (e env) userPasswd(ctx context.Context, args []string) int {
 // message printed, with the username and the roles after the change.
 func (e env) userChange(ctx context.Context, name string, args []string, want int, patchOf func([]string) (app.UserPatch, string)) int {
 	fs := newFlagSet(name, e.stderr)
-	cfg, rest, err := parse(fs, args)
-	if err != nil {
-		return e.configError(err)
+	usage := name + " takes exactly one USERNAME"
+	if want == 2 {
+		usage = name + " takes USERNAME ROLE[,ROLE]"
 	}
-	if len(rest) != want {
-		if want == 2 {
-			return e.usageError(name + " takes USERNAME ROLE[,ROLE]")
-		}
-		return e.usageError(name + " takes exactly one USERNAME")
+	cfg, rest, code, ok := e.parseArgs(fs, args, want, usage)
+	if !ok {
+		return code
 	}
 	a, ok := e.openApp(ctx, cfg)
 	if !ok {

@@ -130,6 +130,21 @@ func parse(fs *flag.FlagSet, args []string) (config.Config, []string, error) {
 	return cfg, positional, err
 }
 
+// parseArgs parses a command's flags and configuration, as parse does, and
+// checks that it was given want positional arguments; usage is the message
+// when it was not. When ok is false the command is over: the problem has
+// been printed and code is the exit status to return.
+func (e env) parseArgs(fs *flag.FlagSet, args []string, want int, usage string) (cfg config.Config, rest []string, code int, ok bool) {
+	cfg, rest, err := parse(fs, args)
+	if err != nil {
+		return cfg, nil, e.configError(err), false
+	}
+	if len(rest) != want {
+		return cfg, nil, e.usageError(usage), false
+	}
+	return cfg, rest, exitOK, true
+}
+
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -24,7 +24,7 @@ type Config struct {
 	BaseURLGiven bool   // BaseURL was configured, not derived from Addr
 	DataDir      string // SQLite file, embedded index
 	DatabaseURL  string // postgres://... selects PostgreSQL; empty is SQLite in DataDir
-	RedisURL     string // redis://... selects Redis; empty is in-process
+	RedisURL     string // redis://...; checked but not used yet (Redis is not built)
 	RedisPrefix  string
 	MeiliURL     string
 	MeiliKey     string // secret: never logged
@@ -124,9 +124,9 @@ func settings() []setting {
 		{"PORTAL_BASE_URL", "base-url", "", "public URL of the portal (default http://ADDR)", str(func(c *Config) *string { return &c.BaseURL })},
 		{"PORTAL_DATA_DIR", "data-dir", "./data", "SQLite file, embedded index", str(func(c *Config) *string { return &c.DataDir })},
 		{"PORTAL_DATABASE_URL", "database-url", "", "postgres://... selects PostgreSQL", str(func(c *Config) *string { return &c.DatabaseURL })},
-		{"PORTAL_REDIS_URL", "redis-url", "", "redis://... selects Redis", str(func(c *Config) *string { return &c.RedisURL })},
+		{"PORTAL_REDIS_URL", "redis-url", "", "redis://... (not used yet: Redis is not built)", str(func(c *Config) *string { return &c.RedisURL })},
 		{"PORTAL_REDIS_PREFIX", "redis-prefix", "portal:", "prefix of every Redis key", str(func(c *Config) *string { return &c.RedisPrefix })},
-		{"PORTAL_MEILI_URL", "meili-url", "", "Meilisearch server", str(func(c *Config) *string { return &c.MeiliURL })},
+		{"PORTAL_MEILI_URL", "meili-url", "", "Meilisearch server (not used until search is built)", str(func(c *Config) *string { return &c.MeiliURL })},
 		{"PORTAL_MEILI_KEY", "meili-key", "", "Meilisearch key", str(func(c *Config) *string { return &c.MeiliKey })},
 		{"PORTAL_MEILI_INDEX", "meili-index", "cases", "Meilisearch index name", str(func(c *Config) *string { return &c.MeiliIndex })},
 		{"PORTAL_ID_PEPPER", "id-pepper", "", "HMAC key for ID numbers (default: generated, kept in the store)", str(func(c *Config) *string { return &c.IDPepper })},

@@ -9,8 +9,9 @@ import (
 )
 
 // OpenAPIJSON returns the OpenAPI document as JSON, converted from the
-// embedded YAML with its keys in document order. Callers convert once, at
-// start: the document does not change while the binary runs.
+// embedded YAML with its keys in document order. Each call converts anew;
+// callers keep the result, since the document does not change while the
+// binary runs.
 func OpenAPIJSON() ([]byte, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(OpenAPI, &root); err != nil {

@@ -3,7 +3,6 @@ package handlers
 import (
 	"bytes"
 	"mime"
-	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -107,9 +106,9 @@ func (s *Server) createCredential(c *fiber.Ctx) error {
 }
 
 func (s *Server) credential(c *fiber.Ctx) error {
-	no, err := url.PathUnescape(c.Params("certificate_no")) // a fresh string, safe to keep
+	no, err := pathParam(c, "certificate_no", "certificate number")
 	if err != nil {
-		return store.FieldError(store.EInvalid, "certificate_no", "the certificate number in the path is not well encoded")
+		return err
 	}
 	rec, err := s.app.Credential(c.UserContext(), no)
 	if err != nil {
@@ -158,7 +157,9 @@ func uploadName(disposition string) string {
 	if name == "" || len(name) > 255 || !utf8.ValidString(name) || strings.ContainsFunc(name, unsafeRune) {
 		return fallback
 	}
-	return name
+	// An unquoted filename comes back from ParseMediaType as a slice of
+	// disposition, which points into Fiber's reused header buffer.
+	return strings.Clone(name)
 }
 
 // unsafeRune reports control characters and format characters such as

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -197,6 +198,19 @@ func singleQuery(c *fiber.Ctx, name string) (string, error) {
 	default:
 		return "", store.FieldError(store.EInvalid, name, "give %s once", name)
 	}
+}
+
+// pathParam returns the path parameter name, unescaped, as a string of its
+// own; what names it in the EInvalid error for a bad escape. The copy
+// matters: c.Params points into a buffer Fiber reuses after the handler,
+// and url.PathUnescape hands back its argument when it has nothing to
+// unescape.
+func pathParam(c *fiber.Ctx, name, what string) (string, error) {
+	v, err := url.PathUnescape(c.Params(name))
+	if err != nil {
+		return "", store.FieldError(store.EInvalid, name, "the %s in the path is not well encoded", what)
+	}
+	return strings.Clone(v), nil
 }
 
 // rateLimit limits requests per client IP with l.

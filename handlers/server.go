@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -37,15 +38,16 @@ type Server struct {
 
 	accessLogOn bool // PORTAL_ACCESS_LOG
 
-	openapiJSONDoc []byte // docs.OpenAPI as JSON, converted once
-	openapiErr     error  // why the conversion failed, if it did
+	// openapiJSONDoc converts docs.OpenAPI to JSON on the first request
+	// for it and hands back that result after: most servers never serve it.
+	openapiJSONDoc func() ([]byte, error)
 }
 
 // New builds the server and its routes. It does not listen yet.
 func New(a *app.App, log *slog.Logger) *Server {
 	cfg := a.Config()
 	s := &Server{app: a, log: log, metrics: newMetrics(a), https: strings.HasPrefix(cfg.BaseURL, "https://"),
-		accessLogOn: cfg.AccessLog}
+		accessLogOn: cfg.AccessLog, openapiJSONDoc: sync.OnceValues(docs.OpenAPIJSON)}
 	s.fiber = fiber.New(fiber.Config{
 		AppName: "ethicsportal",
 		// Every route takes JSON-sized bodies at most; the CSV import alone
@@ -80,9 +82,6 @@ func New(a *app.App, log *slog.Logger) *Server {
 			h.Del(fiber.HeaderExpect)
 		}
 		return fasthttp.RequestConfig{MaxRequestBodySize: limit}
-	}
-	if s.openapiJSONDoc, s.openapiErr = docs.OpenAPIJSON(); s.openapiErr != nil {
-		log.Error("the OpenAPI document does not convert to JSON", "err", s.openapiErr)
 	}
 	s.routes()
 	return s

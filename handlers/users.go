@@ -7,7 +7,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"ethicsportal/app"
-	"ethicsportal/store"
 )
 
 type createUserRequest struct {
@@ -72,9 +71,9 @@ func (s *Server) listUsers(c *fiber.Ctx) error {
 }
 
 func (s *Server) patchUser(c *fiber.Ctx) error {
-	name, err := url.PathUnescape(c.Params("username")) // a fresh string, safe to keep
+	name, err := pathParam(c, "username", "username")
 	if err != nil {
-		return store.FieldError(store.EInvalid, "username", "the username in the path is not well encoded")
+		return err
 	}
 	var req patchUserRequest
 	if err := decodeJSON(c, &req, true); err != nil {
