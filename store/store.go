@@ -122,6 +122,31 @@ type Reader interface {
 	// LastAuditEvent returns the event with the highest Seq; ENotFound when
 	// the log is empty.
 	LastAuditEvent(ctx context.Context) (*AuditEvent, error)
+
+	// CaseByID returns the case with that id, with its revisions, whatever
+	// its status.
+	CaseByID(ctx context.Context, id string) (*Case, error)
+
+	// Cases returns the cases matching f (without revisions) and how many
+	// match in all.
+	Cases(ctx context.Context, f CaseFilter) ([]Case, int, error)
+
+	// PublishedCases returns up to limit cases with status CasePublished
+	// and an ID greater than after, in ID order, without revisions; expired
+	// ones included (the caller decides with Case.Visible). Reindexing
+	// pages through every published case with it.
+	PublishedCases(ctx context.Context, after string, limit int) ([]Case, error)
+
+	// NewestVisibleCases returns up to limit cases visible on today (see
+	// Case.Visible), newest PublishedAt first, ties by ID, without
+	// revisions: the feed.
+	NewestVisibleCases(ctx context.Context, today Date, limit int) ([]Case, error)
+
+	// PublicationGeneration returns the publication generation: a number
+	// that grows each time the published set changes in the search index,
+	// so that cached search answers of an older generation are not used.
+	// 0 on a new store.
+	PublicationGeneration(ctx context.Context) (int64, error)
 }
 
 // Tx is the write side of the store, valid only inside Store.Update.
@@ -271,6 +296,34 @@ type Tx interface {
 	// EnqueueOutbox inserts a message and sets its ID. The caller sets
 	// CreatedAt and NextAttemptAt.
 	EnqueueOutbox(ctx context.Context, m *OutboxMessage) error
+
+	// CreateCase inserts a new case with Version 1 (it sets c.Version).
+	// The caller sets every other field. EConflict if the ID is taken.
+	CreateCase(ctx context.Context, c *Case) error
+
+	// WriteCase rewrites every field of the stored case c.ID but ID,
+	// CreatedBy, CreatedAt and Revisions from c, only if the stored Version
+	// is still fromVersion, the one the change was decided from; it then
+	// sets the stored and c's Version to fromVersion+1. ENotFound if there
+	// is no such case; EConflict, changing nothing, when the version moved
+	// (also when a concurrent transaction wrote the case first).
+	WriteCase(ctx context.Context, c *Case, fromVersion int64) error
+
+	// AddCaseRevision appends r to the case's revisions and sets r.Seq to
+	// the next number of that case (1 for the first). ENotFound if there is
+	// no such case.
+	AddCaseRevision(ctx context.Context, caseID string, r *CaseRevision) error
+
+	// ExpireCases marks up to limit published cases whose PublishUntil is
+	// before today and whose ExpiredAt is zero as expired at at (bumping
+	// their Version) and returns their IDs, so that the caller can enqueue
+	// their removal from the index in the same transaction. Cases expired
+	// by a concurrent transaction are not returned twice.
+	ExpireCases(ctx context.Context, today Date, at time.Time, limit int) ([]string, error)
+
+	// BumpPublicationGeneration increments the publication generation and
+	// returns the new value.
+	BumpPublicationGeneration(ctx context.Context) (int64, error)
 }
 
 // Roles of administrators.
