@@ -45,6 +45,8 @@ Usage:
                                                   (removes the second factor when TOTP is not required)
   ethicsportal import credentials FILE.csv [--encoding auto|utf-8|gb18030] [flags]
                                                   import the credential register from CSV
+  ethicsportal reindex [flags]                    rebuild the search index from the store, with progress
+                                                  (embedded index: stop the server first)
   ethicsportal audit verify [--checkpoint FILE] [flags]
                                                   recompute the audit hash chain; exit 0 only if intact
                                                   and still holding the checkpoint kept in FILE
@@ -89,6 +91,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return e.usageError("import: the only subcommand is 'import credentials FILE.csv'")
 		}
 		return e.importCredentials(ctx, args[1:])
+	case "reindex":
+		return e.reindex(ctx, args)
 	case "audit":
 		if len(args) == 0 || args[0] != "verify" {
 			return e.usageError("audit: the only subcommand is 'audit verify'")
@@ -163,9 +167,11 @@ func (e env) configError(err error) int {
 
 // openApp opens the application on an existing store for an operator
 // command, printing why it could not; the caller closes it. A data dir or
-// database without a store is refused and nothing is created there.
+// database without a store is refused and nothing is created there. The
+// search index stays closed: these commands never search, and the embedded
+// index belongs to the running server.
 func (e env) openApp(ctx context.Context, cfg config.Config) (*app.App, bool) {
-	a, err := app.New(ctx, cfg, newLogger(cfg, e.stderr), app.ExistingStoreOnly())
+	a, err := app.New(ctx, cfg, newLogger(cfg, e.stderr), app.ExistingStoreOnly(), app.WithoutIndex())
 	if err != nil {
 		fmt.Fprintf(e.stderr, "ethicsportal: %v\n", err)
 		return nil, false

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"ethicsportal/auth"
 	"ethicsportal/config"
 	"ethicsportal/keys"
@@ -52,6 +54,13 @@ type App struct {
 	consumers    []outbox.Consumer
 	outboxTiming outbox.Timing
 	worker       *outbox.Worker
+
+	index         *liveIndex   // the search index (see index_open.go)
+	givenIndex    search.Index // WithIndex
+	indexMode     int          // indexServe, indexNone or indexForReindex
+	searchCache   SearchCache
+	searchFlight  singleflight.Group // one index query per key at a time
+	searchTimeout time.Duration
 }
 
 // Limits are the rate limiters the HTTP layer and the use cases consult.
@@ -89,9 +98,12 @@ func WithStore(s store.Store) Option { return func(a *App) { a.store = s } }
 // New opens the backends named by cfg and returns a ready App. Call Close
 // when done.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
-	a := &App{cfg: cfg, log: log, now: time.Now, passwords: auth.NewHasher(auth.DefaultParams())}
+	a := &App{cfg: cfg, log: log, now: time.Now, passwords: auth.NewHasher(auth.DefaultParams()), searchTimeout: SearchTimeout}
 	for _, o := range opts {
 		o(a)
+	}
+	if a.searchCache == nil {
+		a.searchCache = newMemoryCache(searchCacheTTL, searchCacheEntries, searchCacheBytes, time.Now)
 	}
 	folder, err := search.NewFolder()
 	if err != nil {
@@ -112,7 +124,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		a.store.Close()
 		return nil, err
 	}
+	retryIndex, err := a.setUpIndex(ctx)
+	if err != nil {
+		a.store.Close()
+		return nil, err
+	}
 	a.worker = a.newWorker()
+	if retryIndex {
+		a.index.keepOpening(a, indexRetry)
+	}
 	a.limits = Limits{
 		Verify: ratelimit.NewMemory(cfg.RateVerify.N, cfg.RateVerify.Period, a.now),
 		Search: ratelimit.NewMemory(cfg.RateSearch.N, cfg.RateSearch.Period, a.now),
@@ -120,7 +140,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	deviceKey, err := auth.LoadSecret(ctx, a.store, auth.DeviceKeySecret, 32)
 	if err != nil {
-		a.store.Close()
+		a.Close()
 		return nil, err
 	}
 	a.signIn = auth.NewSignInPolicy(a.limits.Login, deviceKey, a.now)
@@ -229,12 +249,21 @@ func (a *App) Ready(ctx context.Context) map[string]error {
 	if err := a.store.Ping(ctx); err != nil {
 		failed["store"] = err
 	}
+	if a.indexMode != indexNone {
+		if err := a.index.Ping(ctx); err != nil {
+			failed["index"] = err
+		}
+	}
 	return failed
 }
 
 // Close releases the backends.
 func (a *App) Close() error {
-	return a.store.Close()
+	var err error
+	if a.index != nil {
+		err = a.index.Close()
+	}
+	return errors.Join(err, a.store.Close())
 }
 
 // today is the current date in Beijing.

@@ -37,6 +37,7 @@ func (s *Server) routes() {
 	api.Post("/receipts/check", noStore, verifyLimit, jsonBody, s.checkReceipt)
 	api.Get("/audit/checkpoint", rateLimit("checkpoint", lim.Search), s.auditCheckpoint)
 	api.Get("/audit/checkpoint/key", s.auditCheckpointKey)
+	api.Get("/cases", rateLimit("search", lim.Search), s.searchCases)
 
 	// Signing in and out.
 	api.Post("/auth/login", noStore, jsonBody, s.login)
