@@ -1,9 +1,18 @@
 package handlers_test
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"ethicsportal/outbox"
+	"ethicsportal/store"
+	"ethicsportal/store/sqlite"
 )
 
 // TestSearchRefusesBadInput: every parameter outside what API.md allows is
@@ -91,5 +100,160 @@ func TestSearchLimits(t *testing.T) {
 		if r.status == 400 {
 			t.Errorf("%s: refused: %s", q, r.body)
 		}
+	}
+}
+
+// putCase writes a published case straight into the store with its
+// case.changed message, as a publication does, and delivers the outbox.
+func (e *env) putCase(title string, district string, categories []int) string {
+	e.t.Helper()
+	ctx := context.Background()
+	b := make([]byte, 10)
+	rand.Read(b)
+	now := e.clock.Now()
+	c := store.Case{
+		ID: strings.ToLower(base32.StdEncoding.EncodeToString(b)),
+		CaseContent: store.CaseContent{
+			Title: title, Summary: "经查，" + title + "属实。", Body: "正文。", SubjectName: "李某某",
+			School: "北京市某小学", District: district, Stage: "primary", Categories: categories,
+			Sanctions:    []store.Sanction{{Type: "industry_ban", Detail: "禁止从事教育工作五年"}},
+			IncidentDate: store.NewDate(2026, 1, 5), DecisionDate: store.NewDate(2026, 2, 5), Authority: "区教育委员会",
+		},
+		CertificateNo: "20191100000000009",
+		Status:        store.CasePublished, CreatedBy: "editor", CreatedAt: now, UpdatedAt: now, PublishedAt: now,
+	}
+	err := e.app.Store().Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateCase(ctx, &c); err != nil {
+			return err
+		}
+		return outbox.Enqueue(ctx, tx, now, "case.changed", "case:"+c.ID, map[string]string{"case_id": c.ID})
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for {
+		n, err := e.app.DrainOutbox(ctx, "test")
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if n == 0 {
+			return c.ID
+		}
+	}
+}
+
+// TestSearchAPI: the answer has the shape API.md gives, may be cached
+// briefly by anyone, and carries the rate-limit headers.
+func TestSearchAPI(t *testing.T) {
+	e := newEnv(t, map[string]string{"PORTAL_RATE_SEARCH": "100000/s"})
+	id := e.putCase("某小学教师體罰學生案", "朝阳区", []int{5, 7})
+	e.putCase("某小学教师收受礼品案", "海淀区", []int{9})
+
+	r := e.do("GET", "/api/v1/cases?q="+url.QueryEscape("体罚")+"&category=5", nil)
+	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+		t.Fatalf("search: %d %s %s", r.status, r.header.Get("Content-Type"), r.body)
+	}
+	if cc := r.header.Get("Cache-Control"); cc != "public, max-age=15" {
+		t.Fatalf("Cache-Control %q", cc)
+	}
+	if r.header.Get("RateLimit-Limit") == "" || r.header.Get("X-Request-ID") == "" {
+		t.Fatalf("headers %v", r.header)
+	}
+	var ans struct {
+		Total   int `json:"total"`
+		Page    int `json:"page"`
+		PerPage int `json:"per_page"`
+		Hits    []struct {
+			ID          string `json:"id"`
+			Title       string `json:"title"`
+			SubjectName string `json:"subject_name"`
+			District    string `json:"district"`
+			Categories  []int  `json:"categories"`
+			Sanctions   []struct {
+				Type, Detail string
+			} `json:"sanctions"`
+			DecisionDate string `json:"decision_date"`
+			PublishedAt  string `json:"published_at"`
+			URL          string `json:"url"`
+			Highlight    struct {
+				Title, Summary string
+			} `json:"highlight"`
+		} `json:"hits"`
+		Facets map[string]map[string]int `json:"facets"`
+	}
+	if err := json.Unmarshal(r.body, &ans); err != nil {
+		t.Fatal(err)
+	}
+	if ans.Total != 1 || ans.Page != 1 || ans.PerPage != 20 || len(ans.Hits) != 1 {
+		t.Fatalf("answer %s", r.body)
+	}
+	h := ans.Hits[0]
+	if h.ID != id || h.URL != "http://portal.test/cases/"+id || h.District != "朝阳区" || len(h.Categories) != 2 ||
+		h.Sanctions[0].Type != "industry_ban" || h.DecisionDate != "2026-02-05" || h.PublishedAt == "" || h.SubjectName != "李某某" {
+		t.Fatalf("hit %s", r.body)
+	}
+	if h.Highlight.Title != "某小学教师<mark>體罰</mark>學生案" {
+		t.Fatalf("highlight %q", h.Highlight.Title)
+	}
+	if ans.Facets["category"]["5"] != 1 || ans.Facets["category"]["7"] != 1 || ans.Facets["district"]["朝阳区"] != 1 || ans.Facets["sanction"]["industry_ban"] != 1 {
+		t.Fatalf("facets %v", ans.Facets)
+	}
+	for _, forbidden := range []string{"20191100000000009", "certificate_no", "body", "authority"} {
+		if strings.Contains(string(r.body), forbidden) {
+			t.Fatalf("the answer carries %q: %s", forbidden, r.body)
+		}
+	}
+	// Facets are objects even when nothing matches.
+	r = e.do("GET", "/api/v1/cases?q="+url.QueryEscape("没有这样的案例"), nil)
+	if r.status != 200 || !strings.Contains(string(r.body), `"hits":[]`) || !strings.Contains(string(r.body), `"facets":{"district":{},"stage":{},"category":{},"sanction":{}}`) {
+		t.Fatalf("empty answer: %d %s", r.status, r.body)
+	}
+}
+
+func TestSearchRateLimited(t *testing.T) {
+	e := newEnv(t, map[string]string{"PORTAL_RATE_SEARCH": "2/m"})
+	for range 2 {
+		if r := e.do("GET", "/api/v1/cases", nil); r.status != 200 {
+			t.Fatalf("within the allowance: %d %s", r.status, r.body)
+		}
+	}
+	r := e.do("GET", "/api/v1/cases", nil)
+	wantProblem(t, r, 429, "rate_limited")
+	if r.header.Get("Retry-After") == "" {
+		t.Fatal("no Retry-After")
+	}
+}
+
+// TestSearchWithoutTheIndex: an instance that cannot open the index (here
+// another holds the embedded one) answers search with a clear 503 and
+// names the index in /readyz, while everything else works.
+func TestSearchWithoutTheIndex(t *testing.T) {
+	cfg := testConfig(t, map[string]string{"PORTAL_RATE_SEARCH": "100000/s"})
+	ck := &clock{t: time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)}
+	path := t.TempDir() + "/portal.db"
+	open := func() store.Store {
+		st, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	holder := newEnvOn(t, cfg, open(), ck)
+	if r := holder.do("GET", "/readyz", nil); r.status != 200 {
+		t.Fatalf("readyz on the instance with the index: %d %s", r.status, r.body)
+	}
+	e := newEnvOn(t, cfg, open(), ck)
+	r := e.do("GET", "/api/v1/cases?q="+url.QueryEscape("体罚"), nil)
+	wantProblem(t, r, 503, "unavailable")
+	if !strings.Contains(r.str("detail"), "search") {
+		t.Fatalf("detail %q", r.str("detail"))
+	}
+	r = e.do("GET", "/readyz", nil)
+	wantProblem(t, r, 503, "unavailable")
+	if !strings.Contains(r.str("detail"), "index") || strings.Contains(r.str("detail"), "store") {
+		t.Fatalf("readyz detail %q", r.str("detail"))
+	}
+	if r := e.do("GET", "/api/v1/taxonomy", nil); r.status != 200 {
+		t.Fatalf("taxonomy without the index: %d", r.status)
 	}
 }
