@@ -1,12 +1,10 @@
 package bleve
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -28,32 +26,30 @@ const (
 	// term query on its unigram, of two a term query on its bigram, of more a phrase of its
 	// bigrams; so a word matches exactly where it is a substring of the folded text.
 	fieldText = "a"
-	// fieldTitle holds the title's grams again, so that a word found in the title scores higher.
-	fieldTitle = "h"
-	// fieldKeys holds one keyword per filter and sort value (see the key* prefixes), indexed for
-	// the filters and kept as doc values for the facets, date filters and ordering that the
-	// collector reads hit by hit.
+	// fieldKeys holds one keyword per value that filters, facets and ordering read (see the key*
+	// prefixes), kept as doc values, from which the columns of each segment are built.
 	fieldKeys = "k"
-	// fieldSource is the document as published, JSON, stored only.
+	// fieldSource is the document as published (encodeSource), stored only.
 	fieldSource = "s"
 )
 
-// Prefixes of the terms of fieldKeys. One short field with every value is read by one doc-value
-// visit per hit, where a field per value would cost a visit each.
+// Prefixes of the terms of fieldKeys.
 const (
-	keyID        = 'i' // the document's ID
-	keyDate      = 't' // decision date, YYYYMMDD; absent when the document has none
-	keyDistrict  = 'd'
-	keyStage     = 'g'
-	keyCategory  = 'c' // the guideline's number in decimal
-	keySanction  = 'x' // a sanction type, once per document
-	keyUntil     = 'u' // PublishUntil, YYYYMMDD; absent when the period has no end
-	dateKeyBytes = 9   // a key letter and eight digits
+	keyID       = 'i' // the document's ID
+	keyDate     = 't' // decision date, YYYYMMDD; absent when the document has none
+	keyDistrict = 'd'
+	keyStage    = 'g'
+	keyCategory = 'c' // the guideline's number in decimal
+	keySanction = 'x' // a sanction type, once per document
+	keyUntil    = 'u' // PublishUntil, YYYYMMDD; absent when the period has no end
+	keyTitle    = 'h' // the title in match form, which relevance ranks by
 )
 
 const (
-	textOptions  = index.IndexField | index.IncludeTermVectors
-	keyOptions   = index.IndexField | index.DocValues | index.SkipFreqNorm
+	textOptions = index.IndexField | index.IncludeTermVectors
+	// Doc values are read once per segment, when its columns are built; uncompressed and one
+	// document per chunk they are read without decoding.
+	keyOptions   = index.IndexField | index.DocValues | index.SkipDVCompression | index.SkipDVChunking
 	storeOptions = index.StoreField
 )
 
@@ -61,44 +57,54 @@ const (
 // hold white space, so one free position is enough.
 const gap = 1
 
-// gramAnalyzer turns text in search.MatchText form into unigram and bigram tokens; white space
-// separates without becoming a token (query words never contain it).
+// maxGram is the longest gram indexed. A query word of up to maxGram characters is one term
+// lookup, with no positions to read; a longer one is a phrase of grams of this length. Four
+// covers most Chinese words people type (四字词语 included).
+const maxGram = 4
+
+// gramAnalyzer turns text in search.MatchText form into grams: at the position of each character,
+// the runs of 1 to maxGram characters that start there. White space separates without becoming a
+// token (query words never contain it), and no gram spans it.
+//
+// Tokens carry no byte offsets: highlighting does not use them, and zero offsets keep the term
+// vectors (positions, read by phrase queries only) small.
 type gramAnalyzer struct{}
 
 // Analyze implements analysis.Analyzer.
 func (gramAnalyzer) Analyze(text []byte) analysis.TokenStream {
 	n := utf8.RuneCount(text)
-	stream := make(analysis.TokenStream, 0, 2*n)
-	tokens := make([]analysis.Token, 0, 2*n) // one allocation for every token
+	stream := make(analysis.TokenStream, 0, maxGram*n)
+	tokens := make([]analysis.Token, 0, maxGram*n) // one allocation for every token
+	var starts [maxGram + 1]int                    // byte offsets of the last runes of the current run
+	run := 0                                       // runes in the current run, up to maxGram+1 kept
 	pos := 0
-	prevStart := -1 // byte offset of the previous rune when it was not a space
+	emit := func(end int) {
+		// The grams that end at byte end, longest first, each at the position of its first rune.
+		for k := min(run, maxGram); k >= 1; k-- {
+			tokens = append(tokens, analysis.Token{
+				Term: text[starts[(run-k)%len(starts)]:end], Position: pos - k + 1, Type: analysis.Ideographic,
+			})
+			stream = append(stream, &tokens[len(tokens)-1])
+		}
+	}
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRune(text[i:])
 		if unicode.IsSpace(r) {
 			pos += gap
-			prevStart = -1
+			run = 0
 			i += size
 			continue
 		}
 		pos++
-		if prevStart >= 0 {
-			tokens = append(tokens, analysis.Token{
-				Term: text[prevStart : i+size], Start: prevStart, End: i + size,
-				Position: pos - 1, Type: analysis.Ideographic,
-			})
-			stream = append(stream, &tokens[len(tokens)-1])
-		}
-		tokens = append(tokens, analysis.Token{
-			Term: text[i : i+size], Start: i, End: i + size, Position: pos, Type: analysis.Ideographic,
-		})
-		stream = append(stream, &tokens[len(tokens)-1])
-		prevStart = i
+		starts[run%len(starts)] = i
+		run++
 		i += size
+		emit(i)
 	}
 	return stream
 }
 
-// keysAnalyzer makes one token of each white-space separated key, in order.
+// keysAnalyzer makes one token of each line of its text, in order.
 type keysAnalyzer struct{}
 
 // Analyze implements analysis.Analyzer.
@@ -124,61 +130,46 @@ func (keysAnalyzer) Analyze(text []byte) analysis.TokenStream {
 	return stream
 }
 
-// source is the stored form of a search.Document: the display text as published and what a hit
-// shows. Short keys keep the stored blob small; it is read only for the hits of a page.
-type source struct {
-	Title        string           `json:"ti"`
-	Summary      string           `json:"su"`
-	Body         string           `json:"bo,omitempty"`
-	SubjectName  string           `json:"sn,omitempty"`
-	School       string           `json:"sc,omitempty"`
-	Authority    string           `json:"au,omitempty"`
-	District     string           `json:"di,omitempty"`
-	Stage        string           `json:"st,omitempty"`
-	Categories   []int            `json:"ca,omitempty"`
-	Sanctions    []store.Sanction `json:"sa,omitempty"`
-	DecisionDate string           `json:"dd,omitempty"`
-	PublishedAt  time.Time        `json:"pa"`
-	PublishUntil string           `json:"pu,omitempty"`
-}
-
 // newDocument builds the indexed form of d. Text is put in search.MatchText form here; the
 // display text is stored unchanged.
 func newDocument(f *search.Folder, d search.Document) (*document.Document, error) {
 	if d.ID == "" {
 		return nil, fmt.Errorf("a document has no ID")
 	}
-	if strings.ContainsAny(d.ID, "\n") {
+	if strings.ContainsRune(d.ID, '\n') {
 		return nil, fmt.Errorf("document ID %q holds a line break", d.ID)
 	}
-	src, err := json.Marshal(source{
-		Title: d.Title, Summary: d.Summary, Body: d.Body, SubjectName: d.SubjectName,
-		School: d.School, Authority: d.Authority, District: d.District, Stage: d.Stage,
-		Categories: d.Categories, Sanctions: d.Sanctions, DecisionDate: d.DecisionDate.String(),
-		PublishedAt: d.PublishedAt, PublishUntil: d.PublishUntil.String(),
-	})
+	for _, c := range d.Categories {
+		if c < 1 || c >= maxBits {
+			return nil, fmt.Errorf("document %s: guideline %d outside 1..%d", d.ID, c, maxBits-1)
+		}
+	}
+	src, err := encodeSource(d)
 	if err != nil {
 		return nil, fmt.Errorf("encoding document %s: %w", d.ID, err)
 	}
-
+	title := matchText(f, d.Title)
 	var text strings.Builder
 	for i, part := range []string{d.Title, d.Summary, d.Body, d.SubjectName, d.School, d.Authority} {
 		if i > 0 {
 			text.WriteByte('\n')
 		}
-		text.WriteString(matchText(f, part))
+		if i == 0 {
+			text.WriteString(title)
+		} else {
+			text.WriteString(matchText(f, part))
+		}
 	}
 
 	doc := document.NewDocument(d.ID)
 	doc.AddField(document.NewTextFieldCustom(fieldText, nil, []byte(text.String()), textOptions, gramAnalyzer{}))
-	doc.AddField(document.NewTextFieldCustom(fieldTitle, nil, []byte(matchText(f, d.Title)), textOptions, gramAnalyzer{}))
-	doc.AddField(document.NewTextFieldCustom(fieldKeys, nil, []byte(keys(d)), keyOptions, keysAnalyzer{}))
+	doc.AddField(document.NewTextFieldCustom(fieldKeys, nil, []byte(keys(d, title)), keyOptions, keysAnalyzer{}))
 	doc.AddField(document.NewTextFieldWithIndexingOptions(fieldSource, nil, src, storeOptions))
 	return doc, nil
 }
 
 // keys returns the terms of fieldKeys for d, one a line.
-func keys(d search.Document) string {
+func keys(d search.Document, title string) string {
 	var b strings.Builder
 	add := func(prefix byte, v string) {
 		if v == "" || strings.ContainsRune(v, '\n') {
@@ -203,6 +194,7 @@ func keys(d search.Document) string {
 		}
 	}
 	add(keyUntil, dateKey(d.PublishUntil))
+	add(keyTitle, title) // folded: white space is single spaces, never a line break
 	return b.String()
 }
 
@@ -225,31 +217,6 @@ func dateNum(digits []byte) int32 {
 		n = n*10 + int32(c-'0')
 	}
 	return n
-}
-
-// decode turns a stored source back into the Document it was made from.
-func decode(id string, blob []byte) (search.Document, error) {
-	var s source
-	if err := json.Unmarshal(blob, &s); err != nil {
-		return search.Document{}, fmt.Errorf("decoding document %s: %w", id, err)
-	}
-	d := search.Document{
-		ID: id, Title: s.Title, Summary: s.Summary, Body: s.Body, SubjectName: s.SubjectName,
-		School: s.School, Authority: s.Authority, District: s.District, Stage: s.Stage,
-		Categories: s.Categories, Sanctions: s.Sanctions, PublishedAt: s.PublishedAt,
-	}
-	var err error
-	if s.DecisionDate != "" {
-		if d.DecisionDate, err = store.ParseDate(s.DecisionDate); err != nil {
-			return search.Document{}, fmt.Errorf("decoding document %s: %w", id, err)
-		}
-	}
-	if s.PublishUntil != "" {
-		if d.PublishUntil, err = store.ParseDate(s.PublishUntil); err != nil {
-			return search.Document{}, fmt.Errorf("decoding document %s: %w", id, err)
-		}
-	}
-	return d, nil
 }
 
 // matchText is search.MatchText: folded and lower-cased rune by rune.

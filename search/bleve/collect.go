@@ -1,28 +1,28 @@
 package bleve
 
 import (
-	"container/heap"
 	"context"
 	"fmt"
+	"math/bits"
 	"slices"
-	"unsafe"
+	"strconv"
+	"strings"
 
 	blevesearch "github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	bsearch "github.com/blevesearch/bleve/v2/search"
-	index "github.com/blevesearch/bleve_index_api"
 
 	"ethicsportal/search"
 )
 
-// checkEvery is how many hits the collector takes between looks at the context.
-const checkEvery = 1024
+// checkEvery is how many documents the collector takes between looks at the context.
+const checkEvery = 4096
 
-// run executes p on idx. It drives the engine's searcher itself instead of using
-// SearchInContext: the generic collector turns each hit's sort and facet values into strings and
-// map entries, which at 100,000 hits costs more than finding them. Here one doc-value visit per
-// hit gives every value the filters, facets and order need, and only the hits of the page are
-// loaded.
-func run(ctx context.Context, f *search.Folder, idx blevesearch.Index, p *plan) (search.Result, error) {
+// run executes p on idx. The engine only finds the documents that hold the words (unscored
+// term and phrase searchers); everything else (filters, expiry, facets, order) is read from
+// the columns of the hits, and only the page's hits are loaded from storage. Without words no
+// engine searcher runs at all: every live document is a candidate.
+func run(ctx context.Context, f *search.Folder, cc *columnCache, idx blevesearch.Index, p *plan) (search.Result, error) {
 	adv, err := idx.Advanced()
 	if err != nil {
 		return search.Result{}, err
@@ -32,64 +32,86 @@ func run(ctx context.Context, f *search.Folder, idx blevesearch.Index, p *plan) 
 		return search.Result{}, err
 	}
 	defer reader.Close()
-
-	opts := bsearch.SearcherOptions{Score: "none"}
-	if p.order == byScore {
-		opts.Score = ""
+	snap, ok := reader.(*scorch.IndexSnapshot)
+	if !ok {
+		return search.Result{}, fmt.Errorf("unexpected index reader %T", reader)
 	}
-	s, err := p.q.Searcher(ctx, reader, idx.Mapping(), opts)
+	v, err := cc.view(snap)
 	if err != nil {
 		return search.Result{}, err
 	}
-	defer s.Close()
-	dv, err := reader.DocValueReader([]string{fieldKeys})
-	if err != nil {
-		return search.Result{}, err
+	p.resolve(cc)
+	c := newCollector(p, cc)
+	if p.none {
+		return c.result(f, v)
 	}
 
-	c := newCollector(p)
-	sctx := &bsearch.SearchContext{
-		DocumentMatchPool: bsearch.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0),
-		IndexReader:       reader,
-	}
-	// Every hit is visited when anything per hit depends on its values; otherwise (relevance
-	// order, no facets, no date range) only a hit that may enter the page is.
-	visitAll := p.order != byScore || p.facets || p.from != 0 || p.to != 0
-	n := 0
-	dm, err := s.Next(sctx)
-	for ; dm != nil && err == nil; dm, err = s.Next(sctx) {
-		if n++; n%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return search.Result{}, err
+	if p.q == nil {
+		n := 0
+		for seg, ss := range v.segs {
+			cols, deleted := v.cols[seg], ss.Deleted()
+			for local := range uint64(len(cols.id)) {
+				if n++; n%checkEvery == 0 {
+					if err := ctx.Err(); err != nil {
+						return search.Result{}, err
+					}
+				}
+				if deleted != nil && deleted.Contains(uint32(local)) {
+					continue
+				}
+				c.take(cols, seg, local)
 			}
 		}
-		if !visitAll && !c.mayEnter(dm.Score) {
-			c.total++
-			sctx.DocumentMatchPool.Put(dm)
-			continue
-		}
-		c.reset(dm.Score)
-		if err := dv.VisitDocValues(dm.IndexInternalID, c.visit); err != nil {
+	} else {
+		s, err := p.q.Searcher(ctx, reader, idx.Mapping(), bsearch.SearcherOptions{Score: "none"})
+		if err != nil {
 			return search.Result{}, err
 		}
-		c.take()
-		sctx.DocumentMatchPool.Put(dm)
+		defer s.Close()
+		sctx := &bsearch.SearchContext{
+			DocumentMatchPool: bsearch.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0),
+			IndexReader:       reader,
+		}
+		n, seg := 0, 0
+		dm, err := s.Next(sctx)
+		for ; dm != nil && err == nil; dm, err = s.Next(sctx) {
+			if n++; n%checkEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return search.Result{}, err
+				}
+			}
+			var local uint64
+			seg, local = v.locate(dm.IndexInternalID, seg)
+			c.take(v.cols[seg], seg, local)
+			sctx.DocumentMatchPool.Put(dm)
+		}
+		if err != nil {
+			return search.Result{}, err
+		}
 	}
-	if err != nil {
-		return search.Result{}, err
-	}
+	return c.result(f, v)
+}
 
+// result makes the answer from what c collected: the facets and the page's hits, loaded.
+func (c *collector) result(f *search.Folder, v *view) (search.Result, error) {
+	p := c.p
 	res := search.Result{Total: c.total}
 	if p.facets {
-		res.Facets = search.Facets{
-			District: c.district.result(), Stage: c.stage.result(),
-			Category: c.category.result(), Sanction: c.sanction.result(),
-		}
+		res.Facets = c.facets()
 	}
 	page := c.page()
 	res.Hits = make([]search.Hit, 0, len(page))
 	for _, e := range page {
-		d, err := load(reader, e.id)
+		id, src, err := v.loadStored(e.seg, e.local)
+		if err != nil {
+			return search.Result{}, err
+		}
+		if id != e.id {
+			// The columns and the stored fields disagree on which document this is: the
+			// numbering of documents across segments is not what view assumes.
+			return search.Result{}, fmt.Errorf("document number %d/%d holds %q, columns say %q", e.seg, e.local, id, e.id)
+		}
+		d, err := decode(id, src)
 		if err != nil {
 			return search.Result{}, err
 		}
@@ -102,149 +124,141 @@ func run(ctx context.Context, f *search.Folder, idx blevesearch.Index, p *plan) 
 	return res, nil
 }
 
-// load reads the stored source of the document id.
-func load(reader index.IndexReader, id string) (search.Document, error) {
-	doc, err := reader.Document(id)
-	if err != nil {
-		return search.Document{}, err
-	}
-	if doc == nil {
-		return search.Document{}, fmt.Errorf("document %s vanished from its snapshot", id)
-	}
-	var blob []byte
-	doc.VisitFields(func(f index.Field) {
-		if f.Name() == fieldSource {
-			blob = f.Value()
-		}
-	})
-	if blob == nil {
-		return search.Document{}, fmt.Errorf("document %s has no stored source", id)
-	}
-	return decode(id, blob)
-}
-
-// entry is a hit that may be on the page.
+// entry is a hit that may be on the page, with its sort key.
 type entry struct {
-	score float64
-	date  int32
-	id    string
+	inTitle int // how many of the words the title holds (relevance order only)
+	date    int32
+	id      string
+	seg     int
+	local   uint64
 }
 
-// collector counts, filters and ranks hits from their doc values.
+// collector filters, counts and ranks candidate documents by their columns.
 type collector struct {
 	p     *plan
+	cc    *columnCache
 	total int
 	keep  int // offset+limit: how many of the best hits are kept
-	hits  hits
+	hits  []entry
+	worse func(a, b *entry) bool
 
-	// The hit being visited.
-	cur     entry
-	idBytes []byte // valid until the next visit
-	cats    [16][]byte
-	ncat    int
-	sancs   [16][]byte
-	nsanc   int
-	dist    []byte
-	stg     []byte
-
-	district, stage, category, sanction counter
+	// Facet counts by interned value (district, stage, sanction) or guideline number.
+	district, stage [maxInterned + 1]int
+	category        [maxBits]int
+	sanction        [maxBits]int
 }
 
-func newCollector(p *plan) *collector {
-	c := &collector{p: p, keep: p.offset + p.limit}
-	c.hits.less = worse(p.order)
-	if p.facets {
-		c.district.init()
-		c.stage.init()
-		c.category.init()
-		c.sanction.init()
-	}
+func newCollector(p *plan, cc *columnCache) *collector {
+	c := &collector{p: p, cc: cc, keep: p.offset + p.limit}
+	c.hits = make([]entry, 0, c.keep)
+	c.worse = worse(p.order)
 	return c
 }
 
-// mayEnter reports whether a hit scored score could make the page, before its values are read.
-func (c *collector) mayEnter(score float64) bool {
-	return len(c.hits.es) < c.keep || score >= c.hits.es[0].score
-}
-
-func (c *collector) reset(score float64) {
-	c.cur = entry{score: score}
-	c.idBytes, c.dist, c.stg = nil, nil, nil
-	c.ncat, c.nsanc = 0, 0
-}
-
-// visit receives the doc values of the current hit.
-func (c *collector) visit(_ string, term []byte) {
-	if len(term) == 0 {
-		return
-	}
-	v := term[1:]
-	switch term[0] {
-	case keyID:
-		c.idBytes = v
-	case keyDate:
-		c.cur.date = dateNum(v)
-	case keyDistrict:
-		c.dist = v
-	case keyStage:
-		c.stg = v
-	case keyCategory:
-		if c.ncat < len(c.cats) {
-			c.cats[c.ncat] = v
-			c.ncat++
-		}
-	case keySanction:
-		if c.nsanc < len(c.sancs) {
-			c.sancs[c.nsanc] = v
-			c.nsanc++
-		}
-	}
-}
-
-// take counts the visited hit and offers it to the page, unless the date range leaves it out.
-func (c *collector) take() {
+// take considers document local of segment seg, whose columns are cols.
+func (c *collector) take(cols *columns, seg int, local uint64) {
 	p := c.p
-	if (p.from != 0 || p.to != 0) && (c.cur.date == 0 || (p.from != 0 && c.cur.date < p.from) || (p.to != 0 && c.cur.date > p.to)) {
+	if u := cols.until[local]; u != 0 && u < p.today {
 		return
+	}
+	if p.filtered {
+		if (p.district != 0 && cols.district[local] != p.district) ||
+			(p.stage != 0 && cols.stage[local] != p.stage) ||
+			(p.cats != 0 && cols.cats[local]&p.cats == 0) ||
+			(p.sancs != 0 && cols.sancs[local]&p.sancs == 0) {
+			return
+		}
+		if d := cols.date[local]; (p.from != 0 || p.to != 0) && (d == 0 || (p.from != 0 && d < p.from) || (p.to != 0 && d > p.to)) {
+			return
+		}
 	}
 	c.total++
 	if p.facets {
-		if c.dist != nil {
-			c.district.add(c.dist)
+		c.district[cols.district[local]]++
+		c.stage[cols.stage[local]]++
+		for m := cols.cats[local]; m != 0; m &= m - 1 {
+			c.category[bits.TrailingZeros64(m)]++
 		}
-		if c.stg != nil {
-			c.stage.add(c.stg)
-		}
-		for _, v := range c.cats[:c.ncat] {
-			c.category.add(v)
-		}
-		for _, v := range c.sancs[:c.nsanc] {
-			c.sanction.add(v)
+		for m := cols.sancs[local]; m != 0; m &= m - 1 {
+			c.sanction[bits.TrailingZeros64(m)]++
 		}
 	}
-	if len(c.hits.es) < c.keep {
-		c.cur.id = string(c.idBytes)
-		heap.Push(&c.hits, c.cur)
+	e := entry{date: cols.date[local], id: cols.id[local], seg: seg, local: local}
+	if len(c.hits) < c.keep {
+		if p.order == byScore {
+			e.inTitle = inTitle(cols.title[local], p.words)
+		}
+		c.push(e)
 		return
 	}
-	// Compare before copying the ID: most hits do not make the page.
-	min := &c.hits.es[0]
-	if !c.hits.less(*min, entry{score: c.cur.score, date: c.cur.date, id: unsafeString(c.idBytes)}) {
+	min := &c.hits[0]
+	if p.order == byScore {
+		// The title check costs more than the rest: skip it when it cannot decide.
+		tieBetter := c.worse(&entry{inTitle: min.inTitle, date: min.date, id: min.id}, &entry{inTitle: min.inTitle, date: e.date, id: e.id})
+		if !tieBetter && min.inTitle == len(p.words) {
+			return
+		}
+		e.inTitle = inTitle(cols.title[local], p.words)
+	}
+	if !c.worse(min, &e) {
 		return
 	}
-	c.cur.id = string(c.idBytes)
-	*min = c.cur
-	heap.Fix(&c.hits, 0)
+	*min = e
+	c.down(0)
+}
+
+// inTitle counts the words that title holds.
+func inTitle(title string, words []string) int {
+	n := 0
+	for _, w := range words {
+		if strings.Contains(title, w) {
+			n++
+		}
+	}
+	return n
+}
+
+// push adds e to the heap of kept hits (worst on top).
+func (c *collector) push(e entry) {
+	c.hits = append(c.hits, e)
+	for i := len(c.hits) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !c.worse(&c.hits[i], &c.hits[parent]) {
+			break
+		}
+		c.hits[i], c.hits[parent] = c.hits[parent], c.hits[i]
+		i = parent
+	}
+}
+
+// down restores the heap after the entry at i got better.
+func (c *collector) down(i int) {
+	n := len(c.hits)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		w := l
+		if r := l + 1; r < n && c.worse(&c.hits[r], &c.hits[l]) {
+			w = r
+		}
+		if !c.worse(&c.hits[w], &c.hits[i]) {
+			return
+		}
+		c.hits[i], c.hits[w] = c.hits[w], c.hits[i]
+		i = w
+	}
 }
 
 // page returns the kept hits from the best, less the offset.
 func (c *collector) page() []entry {
-	es := slices.Clone(c.hits.es)
+	es := slices.Clone(c.hits)
 	slices.SortFunc(es, func(a, b entry) int {
 		switch {
-		case c.hits.less(b, a):
+		case c.worse(&b, &a):
 			return -1
-		case c.hits.less(a, b):
+		case c.worse(&a, &b):
 			return 1
 		}
 		return 0
@@ -255,72 +269,59 @@ func (c *collector) page() []entry {
 	return es[c.p.offset:]
 }
 
-// worse returns the order in which a ranks below b, for the given collector order.
-func worse(order int) func(a, b entry) bool {
-	tie := func(a, b entry) bool {
-		if a.date != b.date {
-			return a.date < b.date
+// facets turns the counts into the result's maps, leaving out values with no document.
+func (c *collector) facets() search.Facets {
+	fs := search.Facets{District: map[string]int{}, Stage: map[string]int{}, Category: map[string]int{}, Sanction: map[string]int{}}
+	for id, n := range c.district[1:] {
+		if n > 0 {
+			fs.District[c.cc.district.name(id+1)] = n
 		}
-		return a.id > b.id
 	}
+	for id, n := range c.stage[1:] {
+		if n > 0 {
+			fs.Stage[c.cc.stage.name(id+1)] = n
+		}
+	}
+	for g, n := range c.category {
+		if n > 0 {
+			fs.Category[strconv.Itoa(g)] = n
+		}
+	}
+	for id, n := range c.sanction {
+		if n > 0 {
+			fs.Sanction[c.cc.sanction.name(id)] = n
+		}
+	}
+	return fs
+}
+
+// worse returns whether a ranks below b in the given order. Ties on the order's own key go to
+// the later decision date, then to the smaller ID.
+func worse(order int) func(a, b *entry) bool {
 	switch order {
 	case byScore:
-		return func(a, b entry) bool {
-			if a.score != b.score {
-				return a.score < b.score
+		return func(a, b *entry) bool {
+			if a.inTitle != b.inTitle {
+				return a.inTitle < b.inTitle
 			}
-			return tie(a, b)
+			if a.date != b.date {
+				return a.date < b.date
+			}
+			return a.id > b.id
 		}
 	case byOldest:
-		return func(a, b entry) bool {
+		return func(a, b *entry) bool {
 			if a.date != b.date {
 				return a.date > b.date
 			}
 			return a.id > b.id
 		}
 	default:
-		return tie
+		return func(a, b *entry) bool {
+			if a.date != b.date {
+				return a.date < b.date
+			}
+			return a.id > b.id
+		}
 	}
 }
-
-// hits is a heap with the worst kept hit on top.
-type hits struct {
-	es   []entry
-	less func(a, b entry) bool
-}
-
-func (h *hits) Len() int           { return len(h.es) }
-func (h *hits) Less(i, j int) bool { return h.less(h.es[i], h.es[j]) }
-func (h *hits) Swap(i, j int)      { h.es[i], h.es[j] = h.es[j], h.es[i] }
-func (h *hits) Push(x any)         { h.es = append(h.es, x.(entry)) }
-func (h *hits) Pop() any {
-	e := h.es[len(h.es)-1]
-	h.es = h.es[:len(h.es)-1]
-	return e
-}
-
-// counter counts facet values. A value's count is found by a lookup that does not allocate; a
-// new value costs one allocation, and there are few.
-type counter struct{ m map[string]*int }
-
-func (c *counter) init() { c.m = make(map[string]*int) }
-
-func (c *counter) add(v []byte) {
-	if n := c.m[string(v)]; n != nil {
-		*n++
-		return
-	}
-	n := 1
-	c.m[string(v)] = &n
-}
-
-func (c *counter) result() map[string]int {
-	r := make(map[string]int, len(c.m))
-	for k, n := range c.m {
-		r[k] = *n
-	}
-	return r
-}
-
-// unsafeString is a string view of b for a comparison that does not outlive b.
-func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }

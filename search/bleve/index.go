@@ -34,8 +34,9 @@ const (
 
 // Index implements search.Index on a Bleve index in a directory.
 type Index struct {
-	f   *search.Folder
-	dir string
+	f    *search.Folder
+	dir  string
+	cols *columnCache
 
 	// rebuild serialises Rebuild.
 	rebuild sync.Mutex
@@ -79,7 +80,7 @@ func Open(dir string, f *search.Folder) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bleve: opening %s: %w", path, err)
 	}
-	return &Index{f: f, dir: dir, cur: idx, name: name}, nil
+	return &Index{f: f, dir: dir, cols: newColumnCache(), cur: idx, name: name}, nil
 }
 
 // openNew makes the first index of dir and makes it current.
@@ -96,7 +97,7 @@ func openNew(dir string, f *search.Folder) (*Index, error) {
 		idx.Close()
 		return nil, fmt.Errorf("bleve: %w", err)
 	}
-	return &Index{f: f, dir: dir, cur: idx, name: name}, nil
+	return &Index{f: f, dir: dir, cols: newColumnCache(), cur: idx, name: name}, nil
 }
 
 // create makes an empty index at path. Documents are built by hand (IndexAdvanced), so the
@@ -186,7 +187,7 @@ func (x *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 		return search.Result{}, err
 	}
 	defer x.mu.RUnlock()
-	res, err := run(ctx, x.f, idx, p)
+	res, err := run(ctx, x.f, x.cols, idx, p)
 	if err != nil {
 		return search.Result{}, fmt.Errorf("bleve: search: %w: %w", search.ErrUnavailable, err)
 	}

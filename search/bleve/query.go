@@ -3,33 +3,38 @@ package bleve
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"ethicsportal/search"
 )
 
-// titleBoost weighs a word found in the title against one found elsewhere.
-const titleBoost = 4
-
-// plan is a search.Query made ready to run: the engine query and what the collector checks,
-// counts and orders hit by hit.
+// plan is a search.Query made ready to run: the engine query for its words and the typed values
+// the collector compares with each hit's columns.
 type plan struct {
-	q        query.Query
-	words    []string
-	hasText  bool
-	from, to int32 // decision date bounds as YYYYMMDD; 0 for open
-	order    int
-	offset   int
-	limit    int
-	facets   bool
+	q       query.Query // nil without words: every document is a candidate
+	words   []string
+	order   int
+	offset  int
+	limit   int
+	facets  bool
+	today   int32 // as YYYYMMDD
+	from    int32 // decision date bounds as YYYYMMDD; 0 for open
+	to      int32
+	request search.Query
+
+	// Resolved against the interned values by resolve.
+	filtered bool
+	district uint8  // 0 for any
+	stage    uint8  // 0 for any
+	cats     uint64 // any of these guideline bits; 0 for any
+	sancs    uint64 // any of these sanction bits; 0 for any
+	none     bool   // a filter names a value no document has
 }
 
 // Orders of the collector.
 const (
-	byScore  = iota // score, then decision date newest first, then ID
+	byScore  = iota // words found in the title, then decision date newest first, then ID
 	byNewest        // decision date newest first, then ID
 	byOldest        // decision date oldest first, then ID
 )
@@ -37,8 +42,8 @@ const (
 // errInvalid marks a Query the caller should not have sent.
 var errInvalid = errors.New("invalid query")
 
-// makePlan checks q and builds its plan. Every value that reaches the engine is a term: filter
-// values are prefixed keys looked up whole, never parsed.
+// makePlan checks q and builds its plan. Words become term and phrase queries of grams (never
+// parsed as query syntax); filter values are compared with the columns as typed values.
 func makePlan(f *search.Folder, q search.Query) (*plan, error) {
 	switch {
 	case q.Today.IsZero():
@@ -49,14 +54,14 @@ func makePlan(f *search.Folder, q search.Query) (*plan, error) {
 		return nil, fmt.Errorf("%w: Offset %d is negative", errInvalid, q.Offset)
 	}
 	p := &plan{
-		words: words(f, q.Text), offset: q.Offset, limit: q.Limit, facets: q.Facets,
-		from: dateNum([]byte(dateKey(q.From))), to: dateNum([]byte(dateKey(q.To))),
+		words: words(f, q.Text), offset: q.Offset, limit: q.Limit, facets: q.Facets, request: q,
+		today: dateNum([]byte(dateKey(q.Today))),
+		from:  dateNum([]byte(dateKey(q.From))), to: dateNum([]byte(dateKey(q.To))),
 	}
-	p.hasText = len(p.words) > 0
 	switch q.Sort {
 	case "", search.SortRelevance:
 		p.order = byScore
-		if !p.hasText {
+		if len(p.words) == 0 {
 			p.order = byNewest
 		}
 	case search.SortNewest:
@@ -66,109 +71,80 @@ func makePlan(f *search.Folder, q search.Query) (*plan, error) {
 	default:
 		return nil, fmt.Errorf("%w: unknown sort %q", errInvalid, q.Sort)
 	}
-
-	var filters []query.Query
-	if q.District != "" {
-		filters = append(filters, keyQuery(keyDistrict, q.District))
-	}
-	if q.Stage != "" {
-		filters = append(filters, keyQuery(keyStage, q.Stage))
-	}
-	if len(q.Categories) > 0 {
-		any := make([]query.Query, len(q.Categories))
-		for i, c := range q.Categories {
-			any[i] = keyQuery(keyCategory, strconv.Itoa(c))
-		}
-		filters = append(filters, disjunction(any))
-	}
-	if len(q.Sanctions) > 0 {
-		any := make([]query.Query, len(q.Sanctions))
-		for i, s := range q.Sanctions {
-			any[i] = keyQuery(keySanction, s)
-		}
-		filters = append(filters, disjunction(any))
-	}
-
-	b := query.NewBooleanQuery(nil, nil, nil)
-	if p.hasText {
-		must := make([]query.Query, len(p.words))
+	if len(p.words) > 0 {
+		qs := make([]query.Query, len(p.words))
 		for i, w := range p.words {
-			must[i] = wordQuery(w)
+			qs[i] = wordQuery(w)
 		}
-		b.AddMust(must...)
-		// Filters do not score: the text alone ranks.
-		if len(filters) > 0 {
-			b.AddFilter(conjunction(filters))
+		p.q = qs[0]
+		if len(qs) > 1 {
+			p.q = query.NewConjunctionQuery(qs)
 		}
-	} else if len(filters) > 0 {
-		// Without text nothing is scored; the filters drive the search themselves, which
-		// skips through their postings instead of testing every document.
-		b.AddMust(filters...)
-	} else {
-		b.AddMust(query.NewMatchAllQuery())
 	}
-	// Documents whose disclosure period ended before today. The sweep deletes them, so there
-	// are few such keys and the range stays cheap.
-	min, max := string(keyUntil), string(keyUntil)+dateKey(q.Today)
-	expired := query.NewTermRangeInclusiveQuery(min, max, boolPtr(true), boolPtr(false))
-	expired.SetField(fieldKeys)
-	b.AddMustNot(expired)
-	p.q = b
 	return p, nil
 }
 
-// wordQuery matches documents whose folded text holds w: see fieldText.
-func wordQuery(w string) query.Query {
-	var inText, inTitle query.Query
-	switch n := utf8.RuneCountInString(w); n {
-	case 1, 2:
-		inText, inTitle = termQuery(fieldText, w), termQuery(fieldTitle, w)
-	default:
-		grams := bigrams(w)
-		pt := query.NewPhraseQuery(grams, fieldText)
-		ph := query.NewPhraseQuery(grams, fieldTitle)
-		inText, inTitle = pt, ph
+// resolve turns the filter values into the numbers the columns hold. A value that no indexed
+// document has ever had matches nothing; it is looked up, never added.
+func (p *plan) resolve(cc *columnCache) {
+	q := p.request
+	p.filtered = q.District != "" || q.Stage != "" || len(q.Categories) > 0 || len(q.Sanctions) > 0 ||
+		p.from != 0 || p.to != 0
+	if q.District != "" {
+		id, ok := cc.district.lookup(q.District)
+		p.district, p.none = uint8(id), p.none || !ok
 	}
-	inTitle.(query.BoostableQuery).SetBoost(titleBoost)
-	return disjunction([]query.Query{inText, inTitle})
-}
-
-// bigrams returns the overlapping pairs of runes of w, which has at least two.
-func bigrams(w string) []string {
-	var grams []string
-	prev := -1
-	for i := range w {
-		if prev >= 0 {
-			_, n := utf8.DecodeRuneInString(w[i:])
-			grams = append(grams, w[prev:i+n])
+	if q.Stage != "" {
+		id, ok := cc.stage.lookup(q.Stage)
+		p.stage, p.none = uint8(id), p.none || !ok
+	}
+	for _, c := range q.Categories {
+		if c >= 1 && c < maxBits {
+			p.cats |= 1 << c
 		}
-		prev = i
 	}
-	return grams
+	if len(q.Categories) > 0 && p.cats == 0 {
+		p.none = true
+	}
+	for _, s := range q.Sanctions {
+		if id, ok := cc.sanction.lookup(s); ok {
+			p.sancs |= 1 << id
+		}
+	}
+	if len(q.Sanctions) > 0 && p.sancs == 0 {
+		p.none = true
+	}
 }
 
-func termQuery(field, term string) query.Query {
-	t := query.NewTermQuery(term)
-	t.SetField(field)
+// wordQuery matches documents whose folded text holds w: see fieldText and gramAnalyzer.
+func wordQuery(w string) query.Query {
+	if grams := phraseGrams(w); grams != nil {
+		return query.NewPhraseQuery(grams, fieldText)
+	}
+	t := query.NewTermQuery(w)
+	t.SetField(fieldText)
 	return t
 }
 
-func keyQuery(prefix byte, v string) query.Query {
-	return termQuery(fieldKeys, string(prefix)+v)
-}
-
-func disjunction(qs []query.Query) query.Query {
-	if len(qs) == 1 {
-		return qs[0]
+// phraseGrams returns the phrase that finds a word longer than maxGram: the gram of maxGram
+// characters at each position of w, "" (any term) where a gram is not needed. Grams every maxGram
+// characters and one ending w cover every character at its fixed offset, so the phrase matches
+// exactly where w occurs. Nil for a word of maxGram characters or fewer: it is a gram itself.
+func phraseGrams(w string) []string {
+	var starts []int // byte offset of each rune
+	for i := range w {
+		starts = append(starts, i)
 	}
-	return query.NewDisjunctionQuery(qs)
-}
-
-func conjunction(qs []query.Query) query.Query {
-	if len(qs) == 1 {
-		return qs[0]
+	n := len(starts)
+	if n <= maxGram {
+		return nil
 	}
-	return query.NewConjunctionQuery(qs)
+	starts = append(starts, len(w))
+	grams := make([]string, n-maxGram+1)
+	for p := 0; p < len(grams); p += maxGram {
+		grams[p] = w[starts[p]:starts[p+maxGram]]
+	}
+	last := len(grams) - 1
+	grams[last] = w[starts[last]:starts[last+maxGram]]
+	return grams
 }
-
-func boolPtr(b bool) *bool { return &b }
