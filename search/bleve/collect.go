@@ -1,0 +1,327 @@
+package bleve
+
+import (
+	"context"
+	"fmt"
+	"math/bits"
+	"slices"
+	"strconv"
+	"strings"
+
+	blevesearch "github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	bsearch "github.com/blevesearch/bleve/v2/search"
+
+	"ethicsportal/search"
+)
+
+// checkEvery is how many documents the collector takes between looks at the context.
+const checkEvery = 4096
+
+// run executes p on idx. The engine only finds the documents that hold the words (unscored
+// term and phrase searchers); everything else (filters, expiry, facets, order) is read from
+// the columns of the hits, and only the page's hits are loaded from storage. Without words no
+// engine searcher runs at all: every live document is a candidate.
+func run(ctx context.Context, f *search.Folder, cc *columnCache, idx blevesearch.Index, p *plan) (search.Result, error) {
+	adv, err := idx.Advanced()
+	if err != nil {
+		return search.Result{}, err
+	}
+	reader, err := adv.Reader()
+	if err != nil {
+		return search.Result{}, err
+	}
+	defer reader.Close()
+	snap, ok := reader.(*scorch.IndexSnapshot)
+	if !ok {
+		return search.Result{}, fmt.Errorf("unexpected index reader %T", reader)
+	}
+	v, err := cc.view(snap)
+	if err != nil {
+		return search.Result{}, err
+	}
+	p.resolve(cc)
+	c := newCollector(p, cc)
+	if p.none {
+		return c.result(f, v)
+	}
+
+	if p.q == nil {
+		n := 0
+		for seg, ss := range v.segs {
+			cols, deleted := v.cols[seg], ss.Deleted()
+			for local := range uint64(len(cols.id)) {
+				if n++; n%checkEvery == 0 {
+					if err := ctx.Err(); err != nil {
+						return search.Result{}, err
+					}
+				}
+				if deleted != nil && deleted.Contains(uint32(local)) {
+					continue
+				}
+				c.take(cols, seg, local)
+			}
+		}
+	} else {
+		s, err := p.q.Searcher(ctx, reader, idx.Mapping(), bsearch.SearcherOptions{Score: "none"})
+		if err != nil {
+			return search.Result{}, err
+		}
+		defer s.Close()
+		sctx := &bsearch.SearchContext{
+			DocumentMatchPool: bsearch.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0),
+			IndexReader:       reader,
+		}
+		n, seg := 0, 0
+		dm, err := s.Next(sctx)
+		for ; dm != nil && err == nil; dm, err = s.Next(sctx) {
+			if n++; n%checkEvery == 0 {
+				if err := ctx.Err(); err != nil {
+					return search.Result{}, err
+				}
+			}
+			var local uint64
+			seg, local = v.locate(dm.IndexInternalID, seg)
+			c.take(v.cols[seg], seg, local)
+			sctx.DocumentMatchPool.Put(dm)
+		}
+		if err != nil {
+			return search.Result{}, err
+		}
+	}
+	return c.result(f, v)
+}
+
+// result makes the answer from what c collected: the facets and the page's hits, loaded.
+func (c *collector) result(f *search.Folder, v *view) (search.Result, error) {
+	p := c.p
+	res := search.Result{Total: c.total}
+	if p.facets {
+		res.Facets = c.facets()
+	}
+	page := c.page()
+	res.Hits = make([]search.Hit, 0, len(page))
+	for _, e := range page {
+		id, src, err := v.loadStored(e.seg, e.local)
+		if err != nil {
+			return search.Result{}, err
+		}
+		if id != e.id {
+			// The columns and the stored fields disagree on which document this is: the
+			// numbering of documents across segments is not what view assumes.
+			return search.Result{}, fmt.Errorf("document number %d/%d holds %q, columns say %q", e.seg, e.local, id, e.id)
+		}
+		d, err := decode(id, src)
+		if err != nil {
+			return search.Result{}, err
+		}
+		res.Hits = append(res.Hits, search.Hit{
+			Document:         d,
+			HighlightTitle:   highlight(f, d.Title, p.words),
+			HighlightSummary: highlight(f, d.Summary, p.words),
+		})
+	}
+	return res, nil
+}
+
+// entry is a hit that may be on the page, with its sort key.
+type entry struct {
+	inTitle int // how many of the words the title holds (relevance order only)
+	date    int32
+	id      string
+	seg     int
+	local   uint64
+}
+
+// collector filters, counts and ranks candidate documents by their columns.
+type collector struct {
+	p     *plan
+	cc    *columnCache
+	total int
+	keep  int // offset+limit: how many of the best hits are kept
+	hits  []entry
+	worse func(a, b *entry) bool
+
+	// Facet counts by interned value (district, stage, sanction) or guideline number.
+	district, stage [maxInterned + 1]int
+	category        [maxBits]int
+	sanction        [maxBits]int
+}
+
+func newCollector(p *plan, cc *columnCache) *collector {
+	c := &collector{p: p, cc: cc, keep: p.offset + p.limit}
+	c.hits = make([]entry, 0, c.keep)
+	c.worse = worse(p.order)
+	return c
+}
+
+// take considers document local of segment seg, whose columns are cols.
+func (c *collector) take(cols *columns, seg int, local uint64) {
+	p := c.p
+	if u := cols.until[local]; u != 0 && u < p.today {
+		return
+	}
+	if p.filtered {
+		if (p.district != 0 && cols.district[local] != p.district) ||
+			(p.stage != 0 && cols.stage[local] != p.stage) ||
+			(p.cats != 0 && cols.cats[local]&p.cats == 0) ||
+			(p.sancs != 0 && cols.sancs[local]&p.sancs == 0) {
+			return
+		}
+		if d := cols.date[local]; (p.from != 0 || p.to != 0) && (d == 0 || (p.from != 0 && d < p.from) || (p.to != 0 && d > p.to)) {
+			return
+		}
+	}
+	c.total++
+	if p.facets {
+		c.district[cols.district[local]]++
+		c.stage[cols.stage[local]]++
+		for m := cols.cats[local]; m != 0; m &= m - 1 {
+			c.category[bits.TrailingZeros64(m)]++
+		}
+		for m := cols.sancs[local]; m != 0; m &= m - 1 {
+			c.sanction[bits.TrailingZeros64(m)]++
+		}
+	}
+	e := entry{date: cols.date[local], id: cols.id[local], seg: seg, local: local}
+	if len(c.hits) < c.keep {
+		if p.order == byScore {
+			e.inTitle = inTitle(cols.title[local], p.words)
+		}
+		c.push(e)
+		return
+	}
+	min := &c.hits[0]
+	if p.order == byScore {
+		// The title check costs more than the rest: skip it when it cannot decide.
+		tieBetter := c.worse(&entry{inTitle: min.inTitle, date: min.date, id: min.id}, &entry{inTitle: min.inTitle, date: e.date, id: e.id})
+		if !tieBetter && min.inTitle == len(p.words) {
+			return
+		}
+		e.inTitle = inTitle(cols.title[local], p.words)
+	}
+	if !c.worse(min, &e) {
+		return
+	}
+	*min = e
+	c.down(0)
+}
+
+// inTitle counts the words that title holds.
+func inTitle(title string, words []string) int {
+	n := 0
+	for _, w := range words {
+		if strings.Contains(title, w) {
+			n++
+		}
+	}
+	return n
+}
+
+// push adds e to the heap of kept hits (worst on top).
+func (c *collector) push(e entry) {
+	c.hits = append(c.hits, e)
+	for i := len(c.hits) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !c.worse(&c.hits[i], &c.hits[parent]) {
+			break
+		}
+		c.hits[i], c.hits[parent] = c.hits[parent], c.hits[i]
+		i = parent
+	}
+}
+
+// down restores the heap after the entry at i got better.
+func (c *collector) down(i int) {
+	n := len(c.hits)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		w := l
+		if r := l + 1; r < n && c.worse(&c.hits[r], &c.hits[l]) {
+			w = r
+		}
+		if !c.worse(&c.hits[w], &c.hits[i]) {
+			return
+		}
+		c.hits[i], c.hits[w] = c.hits[w], c.hits[i]
+		i = w
+	}
+}
+
+// page returns the kept hits from the best, less the offset.
+func (c *collector) page() []entry {
+	es := slices.Clone(c.hits)
+	slices.SortFunc(es, func(a, b entry) int {
+		switch {
+		case c.worse(&b, &a):
+			return -1
+		case c.worse(&a, &b):
+			return 1
+		}
+		return 0
+	})
+	if c.p.offset >= len(es) {
+		return nil
+	}
+	return es[c.p.offset:]
+}
+
+// facets turns the counts into the result's maps, leaving out values with no document.
+func (c *collector) facets() search.Facets {
+	fs := search.Facets{District: map[string]int{}, Stage: map[string]int{}, Category: map[string]int{}, Sanction: map[string]int{}}
+	for id, n := range c.district[1:] {
+		if n > 0 {
+			fs.District[c.cc.district.name(id+1)] = n
+		}
+	}
+	for id, n := range c.stage[1:] {
+		if n > 0 {
+			fs.Stage[c.cc.stage.name(id+1)] = n
+		}
+	}
+	for g, n := range c.category {
+		if n > 0 {
+			fs.Category[strconv.Itoa(g)] = n
+		}
+	}
+	for id, n := range c.sanction {
+		if n > 0 {
+			fs.Sanction[c.cc.sanction.name(id)] = n
+		}
+	}
+	return fs
+}
+
+// worse returns whether a ranks below b in the given order. Ties on the order's own key go to
+// the later decision date, then to the smaller ID.
+func worse(order int) func(a, b *entry) bool {
+	switch order {
+	case byScore:
+		return func(a, b *entry) bool {
+			if a.inTitle != b.inTitle {
+				return a.inTitle < b.inTitle
+			}
+			if a.date != b.date {
+				return a.date < b.date
+			}
+			return a.id > b.id
+		}
+	case byOldest:
+		return func(a, b *entry) bool {
+			if a.date != b.date {
+				return a.date > b.date
+			}
+			return a.id > b.id
+		}
+	default:
+		return func(a, b *entry) bool {
+			if a.date != b.date {
+				return a.date < b.date
+			}
+			return a.id > b.id
+		}
+	}
+}
