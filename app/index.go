@@ -171,7 +171,7 @@ func (a *App) reindexInto(ctx context.Context, ix search.Index, progress func(do
 }
 
 // catchUp applies to ix, as the consumer would, every case updated at or
-// after since, reading the most recently updated first.
+// after since, reading the most recently updated first, a page at a time.
 func (a *App) catchUp(ctx context.Context, ix search.Index, since time.Time) error {
 	const page = 200
 	for offset := 0; ; offset += page {
@@ -180,21 +180,28 @@ func (a *App) catchUp(ctx context.Context, ix search.Index, since time.Time) err
 			return fmt.Errorf("read changed cases: %w", err)
 		}
 		today := a.today()
+		var upsert []search.Document
+		var remove []string
+		more := len(cs) == page
 		for i := range cs {
 			c := &cs[i]
 			if c.UpdatedAt.Before(since) {
-				return nil
+				more = false
+				break
 			}
 			if c.Visible(today) {
-				err = ix.Upsert(ctx, caseDocument(c))
+				upsert = append(upsert, caseDocument(c))
 			} else {
-				err = ix.Delete(ctx, c.ID)
-			}
-			if err != nil {
-				return fmt.Errorf("catch up case %s: %w", c.ID, err)
+				remove = append(remove, c.ID)
 			}
 		}
-		if len(cs) < page {
+		if err := ix.Upsert(ctx, upsert...); err != nil {
+			return fmt.Errorf("catch up: %w", err)
+		}
+		if err := ix.Delete(ctx, remove...); err != nil {
+			return fmt.Errorf("catch up: %w", err)
+		}
+		if !more {
 			return nil
 		}
 	}

@@ -78,9 +78,7 @@ func TestSearchRefusesBadInput(t *testing.T) {
 	wantProblem(t, e.do("GET", "/api/v1/cases?q=%ff", nil), 400, "invalid_utf8")
 }
 
-// TestSearchLimits: the edges API.md allows are accepted (they reach the
-// index, which this test's portal does not have: 503), the first value past
-// them is not.
+// TestSearchLimits: the edges API.md allows are accepted.
 func TestSearchLimits(t *testing.T) {
 	e := newEnv(t, map[string]string{"PORTAL_RATE_SEARCH": "100000/s"})
 	for _, q := range []string{
@@ -97,8 +95,8 @@ func TestSearchLimits(t *testing.T) {
 		"lang=en&utm_source=x", // unknown parameters are ignored
 	} {
 		r := e.do("GET", "/api/v1/cases?"+q, nil)
-		if r.status == 400 {
-			t.Errorf("%s: refused: %s", q, r.body)
+		if r.status != 200 {
+			t.Errorf("%s: %d %s", q, r.status, r.body)
 		}
 	}
 }
