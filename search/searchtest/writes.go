@@ -193,10 +193,10 @@ func testRebuildWritesMeanwhile(t *testing.T, s *suite) {
 			return err
 		}
 		if err := idx.Upsert(t.Context(), extra); err != nil {
-			return fmt.Errorf("Upsert during Rebuild: %w", err)
+			return fmt.Errorf("upsert during Rebuild: %w", err)
 		}
 		if err := idx.Delete(t.Context(), a[0].ID); err != nil {
-			return fmt.Errorf("Delete during Rebuild: %w", err)
+			return fmt.Errorf("delete during Rebuild: %w", err)
 		}
 		want := s.visible(append(slices.Clone(a[1:]), extra))
 		if got := all(t, idx, ""); !slices.Equal(got, want) {
