@@ -73,7 +73,13 @@ func Highlight(f *Folder, text string, words []string) string {
 			continue
 		}
 		if folded == nil {
-			folded = alignFold(f, text)
+			if MatchText(f, text) == text {
+				// Already folded, as most Simplified text is: every rune is its own source, and
+				// the walk through the folding steps can be skipped.
+				folded = identity(text)
+			} else {
+				folded = alignFold(f, text)
+			}
 		}
 		for i := 0; ; {
 			j := strings.Index(folded.text[i:], w)
@@ -193,6 +199,16 @@ func (a *alignedText) rewrite(step func(s string, emit func(i, j int, out string
 	}
 	k, _ := slices.BinarySearch(a.starts, same)
 	return &alignedText{text: a.text[:same], starts: a.starts[:k], spans: a.spans[:k]}
+}
+
+// identity is the alignment of text that folding leaves as it is.
+func identity(text string) *alignedText {
+	a := &alignedText{text: text, starts: make([]int, 0, len(text)/2), spans: make([]span, 0, len(text)/2)}
+	for i, r := range text {
+		a.starts = append(a.starts, i)
+		a.spans = append(a.spans, span{i, i + utf8.RuneLen(r)})
+	}
+	return a
 }
 
 // alignFold computes MatchText(f, text) for valid UTF-8 text, step by step as Fold does, keeping

@@ -176,7 +176,11 @@ func FuzzHighlight(f *testing.F) {
 func BenchmarkHighlight(b *testing.B) {
 	f := newTestFolder(b)
 	words := Words(f, "体罚 学生 教師")
-	for b.Loop() {
-		sink = Highlight(f, paragraph, words)
+	for name, text := range map[string]string{"traditional": paragraph, "folded": MatchText(f, paragraph)} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				sink = Highlight(f, text, words)
+			}
+		})
 	}
 }

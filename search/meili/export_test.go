@@ -1,5 +1,12 @@
 package meili
 
+import (
+	"context"
+	"time"
+
+	"ethicsportal/search"
+)
+
 // FilterEq is the expression attr = value as the filter builder writes it.
 func FilterEq(attr, value string) string {
 	var f filter
@@ -12,4 +19,9 @@ func FilterIn(attr string, values []string) string {
 	var f filter
 	f.in(attr, values)
 	return f.String()
+}
+
+// SearchTimed is Search that also returns the time the engine reported.
+func (ix *Index) SearchTimed(ctx context.Context, q search.Query) (search.Result, time.Duration, error) {
+	return ix.search(ctx, q)
 }
