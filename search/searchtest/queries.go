@@ -14,11 +14,13 @@ import (
 // texts are the query texts of the matrix: one and two words, Simplified
 // and Traditional, a word found only inside a longer one (学生 in 大学生), a
 // single character, full-width and half-width letters, names, markup and
-// entities, and words found nowhere.
+// entities, words found nowhere, and as many words as are searched.
 var texts = []string{
 	"", "体罚", "體罰", "学生", "大学生", "罚", "体罚学生", "罚学", "有偿补课", "補課", "体罚 学生",
 	"學生 家长", "abc", "ＡＢＣ", "a2019", "张某某", "王某", "<b>", "&", "&amp;", `"该教师"`, "<script>",
 	"教育委员会", "海淀区", "择校费", "同日决定", "不存在的词", "体罚 不存在的词", "\u3000体罚\u3000 ",
+	// search.MaxWords words, the last one deciding; and one more, which is not searched.
+	"某 中 学 教 师 侮 辱 实 习 大", "某 中 学 教 师 侮 辱 实 习 大 不存在的词",
 }
 
 // filters are the filter combinations of the matrix.
@@ -279,6 +281,8 @@ func testKnownAnswers(t *testing.T, s *suite, idx search.Index) {
 		{"罚 学", []string{idSimplified, idTraditional, idMarkup}, nil},
 		{"同日决定的案例", []string{idTieA, idTieC}, []string{idTieB}},
 		{"体罚 大学生", nil, []string{idSimplified, idUniversity}},
+		// Words past search.MaxWords are not searched.
+		{"某 中 学 教 师 侮 辱 实 习 大 不存在的词", []string{idUniversity}, []string{idSimplified}},
 	} {
 		got := hitIDs(t, idx, q(c.text))
 		for _, id := range c.want {
