@@ -2,19 +2,28 @@ package app
 
 import (
 	"context"
-	"errors"
+	"time"
 
 	"ethicsportal/config"
 	"ethicsportal/search"
 	"ethicsportal/search/bleve"
+	"ethicsportal/search/meili"
 )
 
-// errNoMeili: the Meilisearch backend is not merged yet.
-var errNoMeili = errors.New("the Meilisearch backend is not built into this binary yet")
+// meiliOpenTimeout bounds connecting to Meilisearch and applying the
+// index's settings at start: a server that does not answer must not hold
+// the portal's start-up (it starts without search and retries).
+const meiliOpenTimeout = 15 * time.Second
 
-// openMeili opens the Meilisearch index cfg names.
+// openMeili opens the Meilisearch index cfg names, applying its settings.
 func openMeili(ctx context.Context, cfg config.Config, f *search.Folder) (search.Index, error) {
-	return nil, errNoMeili
+	ctx, cancel := context.WithTimeout(ctx, meiliOpenTimeout)
+	defer cancel()
+	ix, err := meili.New(ctx, meili.Config{URL: cfg.MeiliURL, Key: cfg.MeiliKey, Index: cfg.MeiliIndex}, f)
+	if err != nil {
+		return nil, err // not a typed nil in an interface
+	}
+	return ix, nil
 }
 
 // openEmbedded opens the embedded index kept in dir.

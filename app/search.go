@@ -78,6 +78,7 @@ type SearchFacets struct {
 // searchRequest is a validated search: the index query and the page.
 type searchRequest struct {
 	query   search.Query
+	words   string // the words of query.Text as search matches them, space-separated
 	page    int
 	perPage int
 }
@@ -87,7 +88,8 @@ type searchRequest struct {
 // a page out of range or past MaxSearchDepth, or a query longer than
 // MaxQueryRunes or holding control characters is EInvalid naming the
 // parameter. The query text is folded (Traditional and Simplified match
-// each other) and the index sees only typed, validated values.
+// each other); words past search.MaxWords are ignored, as the index
+// ignores them. The index sees only typed, validated values.
 //
 // Answers are cached per normalised query and publication generation, so
 // a change reaching the index is seen by the next search; concurrent
@@ -201,6 +203,7 @@ func (a *App) parseSearch(p SearchParams) (searchRequest, error) {
 		return r, err
 	}
 	q.Text = a.folder.Fold(text)
+	r.words = strings.Join(search.Words(a.folder, q.Text), " ")
 
 	if p.District != "" {
 		// Folded first, so that 海澱區 or a full-width form names 海淀区.
@@ -309,11 +312,11 @@ func searchInt(field, v string, def int) (int, error) {
 	return n, nil
 }
 
-// cacheKey is the canonical form of the request (filters sorted, text
-// folded, defaults filled in) with the day and the publication
-// generation: two requests that mean the same search share a key, and a
-// change to the published set or the date (expiry) makes a new one. The
-// folded text goes last, so no text can imitate another field.
+// cacheKey is the canonical form of the request (filters sorted, text as
+// the words search matches, defaults filled in) with the day and the
+// publication generation: two requests that mean the same search share a
+// key, and a change to the published set or the date (expiry) makes a new
+// one. The words go last, so no text can imitate another field.
 func (r *searchRequest) cacheKey(gen int64) string {
 	q := &r.query
 	var b strings.Builder
@@ -346,6 +349,6 @@ func (r *searchRequest) cacheKey(gen int64) string {
 	b.WriteString("|n")
 	b.WriteString(strconv.Itoa(r.perPage))
 	b.WriteString("|q")
-	b.WriteString(q.Text)
+	b.WriteString(r.words)
 	return b.String()
 }

@@ -36,6 +36,7 @@ func TestSearchCacheKeyIsCanonical(t *testing.T) {
 	for _, same := range []SearchParams{
 		{Q: " 體罰\u3000學生 ", District: "海澱區", Categories: []string{"2", "5", "5"}, Sanctions: []string{"demerit", "warning", "warning"}},
 		{Q: "体罚  学生", District: "海淀区", Categories: []string{"02", "5", ""}, Sanctions: []string{"demerit", "", "warning"}, Sort: "relevance", Page: "1", PerPage: "20"},
+		{Q: "体罚 学生 体罚", District: "海淀区", Categories: []string{"5", "2"}, Sanctions: []string{"warning", "demerit"}},
 	} {
 		if k := key(same, 7); k != base {
 			t.Errorf("%+v: key %q, want %q", same, k, base)
@@ -43,7 +44,9 @@ func TestSearchCacheKeyIsCanonical(t *testing.T) {
 	}
 	seen := map[string]string{base: "base"}
 	for name, p := range map[string]SearchParams{
-		"text":       {Q: "体罚学生", District: "海淀区", Categories: []string{"5", "2"}, Sanctions: []string{"warning", "demerit"}},
+		"text": {Q: "体罚学生",
+			District: "海淀区", Categories: []string{"5", "2"}, Sanctions: []string{"warning", "demerit"}},
+		"word order": {Q: "学生 体罚", District: "海淀区", Categories: []string{"5", "2"}, Sanctions: []string{"warning", "demerit"}},
 		"district":   {Q: "体罚 学生", District: "朝阳区", Categories: []string{"5", "2"}, Sanctions: []string{"warning", "demerit"}},
 		"stage":      {Q: "体罚 学生", District: "海淀区", Stage: "primary", Categories: []string{"5", "2"}, Sanctions: []string{"warning", "demerit"}},
 		"categories": {Q: "体罚 学生", District: "海淀区", Categories: []string{"5"}, Sanctions: []string{"warning", "demerit"}},
@@ -61,6 +64,10 @@ func TestSearchCacheKeyIsCanonical(t *testing.T) {
 			t.Errorf("%s: same key as %s: %q", name, other, k)
 		}
 		seen[k] = name
+	}
+	// Letters match whatever their case or width, so they share a key.
+	if key(SearchParams{Q: "ＡＢＣ abc"}, 7) != key(SearchParams{Q: "abc"}, 7) {
+		t.Error("ＡＢＣ abc and abc have different keys")
 	}
 	if key(SearchParams{Q: "体罚 学生", District: "海淀区", Categories: []string{"5", "2"}, Sanctions: []string{"warning", "demerit"}}, 8) == base {
 		t.Error("a new generation gives the same key")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ethicsportal/outbox"
+	"ethicsportal/search/meili/meilitest"
 	"ethicsportal/store"
 	"ethicsportal/store/sqlite"
 )
@@ -143,7 +144,19 @@ func (e *env) putCase(title string, district string, categories []int) string {
 // TestSearchAPI: the answer has the shape API.md gives, may be cached
 // briefly by anyone, and carries the rate-limit headers.
 func TestSearchAPI(t *testing.T) {
-	e := newEnv(t, map[string]string{"PORTAL_RATE_SEARCH": "100000/s"})
+	for _, backend := range []string{"bleve", "meili"} {
+		t.Run(backend, func(t *testing.T) {
+			vars := map[string]string{"PORTAL_RATE_SEARCH": "100000/s"}
+			if backend == "meili" {
+				mc := meilitest.Config(t)
+				vars["PORTAL_MEILI_URL"], vars["PORTAL_MEILI_KEY"], vars["PORTAL_MEILI_INDEX"] = mc.URL, mc.Key, mc.Index
+			}
+			testSearchAPI(t, newEnv(t, vars))
+		})
+	}
+}
+
+func testSearchAPI(t *testing.T, e *env) {
 	id := e.putCase("某小学教师體罰學生案", "朝阳区", []int{5, 7})
 	e.putCase("某小学教师收受礼品案", "海淀区", []int{9})
 
