@@ -25,6 +25,8 @@ import (
 	"ethicsportal/search"
 	"ethicsportal/search/meili/meilitest"
 	"ethicsportal/store"
+	"ethicsportal/store/postgres"
+	"ethicsportal/store/postgres/pgtest"
 	"ethicsportal/store/sqlite"
 )
 
@@ -64,9 +66,12 @@ func searchConfig(t *testing.T, dir string, vars map[string]string) config.Confi
 
 // forEachBackend runs test on the embedded index and, when
 // PORTAL_TEST_MEILI_URL is set (as CI must), on an index of its own on that
-// Meilisearch server; vars select the backend.
+// Meilisearch server, both with a SQLite store; and on the embedded index
+// with a PostgreSQL store when PORTAL_TEST_POSTGRES_URL is set. vars select
+// the backends; nil is the embedded index on SQLite.
 func forEachBackend(t *testing.T, test func(t *testing.T, vars map[string]string)) {
 	t.Run("bleve", func(t *testing.T) { test(t, nil) })
+	t.Run("postgres", func(t *testing.T) { test(t, map[string]string{"PORTAL_DATABASE_URL": pgtest.URL(t)}) })
 	t.Run("meili", func(t *testing.T) {
 		mc := meilitest.Config(t)
 		test(t, map[string]string{"PORTAL_MEILI_URL": mc.URL, "PORTAL_MEILI_KEY": mc.Key, "PORTAL_MEILI_INDEX": mc.Index})
@@ -76,7 +81,13 @@ func forEachBackend(t *testing.T, test func(t *testing.T, vars map[string]string
 func newSearchEnv(t *testing.T, dir string, vars map[string]string, opts ...app.Option) *searchEnv {
 	t.Helper()
 	e := &searchEnv{t: t, dir: dir, now: start}
-	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "portal.db"))
+	var st store.Store
+	var err error
+	if url := vars["PORTAL_DATABASE_URL"]; url != "" {
+		st, err = postgres.Open(context.Background(), url)
+	} else {
+		st, err = sqlite.Open(context.Background(), filepath.Join(dir, "portal.db"))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +198,7 @@ func TestPublishReachesSearchWithinTwoSeconds(t *testing.T) {
 		// 2 s to apply a one-document task by itself (its own task duration):
 		// the bound there leaves the engine that time on top.
 		bound := 2 * time.Second
-		if vars != nil {
+		if vars["PORTAL_MEILI_URL"] != "" {
 			bound = 6 * time.Second
 		}
 		e := newSearchEnv(t, t.TempDir(), vars)
@@ -486,7 +497,7 @@ func TestReindexRebuildsFromTheStore(t *testing.T) {
 		if got := e.search(app.SearchParams{Q: "体罚"}); got.Total != len(want) {
 			t.Fatalf("search finds %d, want %d", got.Total, len(want))
 		}
-		if vars != nil {
+		if vars["PORTAL_MEILI_URL"] != "" {
 			return // the rest is the embedded index's
 		}
 		e.app.Close()
@@ -495,7 +506,7 @@ func TestReindexRebuildsFromTheStore(t *testing.T) {
 		if err := os.RemoveAll(filepath.Join(dir, "index")); err != nil {
 			t.Fatal(err)
 		}
-		again := newSearchEnv(t, dir, nil)
+		again := newSearchEnv(t, dir, vars)
 		if n, err := again.app.IndexedCases(context.Background()); err != nil || n != len(want) {
 			t.Fatalf("after a start on an empty index: %d (%v), want %d", n, err, len(want))
 		}
