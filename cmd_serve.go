@@ -71,6 +71,9 @@ func (e env) serve(ctx context.Context, args []string) int {
 	workerDone := make(chan struct{})
 	go func() { a.RunWorker(workerCtx); close(workerDone) }()
 	defer func() { stopWorker(); <-workerDone }() // before the store closes
+	expiryDone := make(chan struct{})
+	go func() { a.RunExpiry(workerCtx); close(expiryDone) }()
+	defer func() { stopWorker(); <-expiryDone }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Addr) }()
 	backend := "SQLite in " + cfg.DataDir
