@@ -9,7 +9,6 @@ import (
 
 // The Atom 1.0 feed of the newest published cases (RFC 4287).
 
-
 type atomFeed struct {
 	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
 	Lang    string      `xml:"http://www.w3.org/XML/1998/namespace lang,attr"`
