@@ -61,7 +61,7 @@ var earliestDecision = store.NewDate(1949, time.October, 1)
 var (
 	// An HTML tag, comment, doctype or CDATA section: <p>, </p>, <br/>,
 	// <a href="...">, <script>, <!-- -->. A lone "<" or "a < b" is text.
-	htmlTag = regexp.MustCompile(`(?i)<\s*/?\s*[a-z][a-z0-9-]*(?:\s[^<>]*)?/?\s*>|<!--|<!\[cdata\[|<!doctype`)
+	htmlTag = regexp.MustCompile(`(?i)</?[a-z][a-z0-9-]*(?:\s[^<>]*)?/?\s*>|<!--|<!\[cdata\[|<!doctype`)
 	// A character reference (&amp; &#20320; &#x4f60;): a text that holds
 	// one was escaped for HTML somewhere and would show the reference.
 	htmlEntity = regexp.MustCompile(`(?i)&(?:[a-z][a-z0-9]{1,31}|#[0-9]{1,7}|#x[0-9a-f]{1,6});`)

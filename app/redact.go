@@ -169,6 +169,25 @@ var (
 	addressPattern = regexp.MustCompile(`[0-9]+(?:号楼|栋|幢)[0-9]+单元[0-9]+(?:室|号)?|[0-9]+单元[0-9]+室|[0-9]+(?:号楼|栋|幢)[0-9]+室`)
 )
 
+// patterns are the checks by regular expression, each with a cheap test
+// that lets most texts skip it: a regular expression without a literal
+// prefix walks the whole text.
+var patterns = []struct {
+	kind  string
+	re    *regexp.Regexp
+	maybe func(string) bool
+}{
+	{FindingEmail, emailPattern, func(s string) bool { return strings.Contains(s, "@") }},
+	{FindingLicencePlate, platePattern, func(s string) bool { return strings.ContainsFunc(s, func(r rune) bool { return r >= 'A' && r <= 'Z' }) }},
+	{FindingBirthDate, birthPattern, func(s string) bool {
+		return strings.Contains(s, "出生") || strings.Contains(s, "生于") || strings.Contains(s, "生日") || strings.Contains(s, "日生")
+	}},
+	{FindingAccount, accountPattern, func(s string) bool {
+		return strings.Contains(s, "微信") || strings.ContainsAny(s, "Qq") || strings.Contains(strings.ToLower(s), "wechat")
+	}},
+	{FindingAddress, addressPattern, func(s string) bool { return strings.Contains(s, "单元") || strings.Contains(s, "室") }},
+}
+
 // findings runs the redaction check over every public text field of in.
 func (a *App) findings(in redactionInput) []Finding {
 	c := in.content
@@ -201,11 +220,10 @@ func (a *App) findings(in redactionInput) []Finding {
 			}
 		}
 		scanNumbers(fs)
-		for _, p := range []struct {
-			kind string
-			re   *regexp.Regexp
-		}{{FindingEmail, emailPattern}, {FindingLicencePlate, platePattern}, {FindingBirthDate, birthPattern},
-			{FindingAccount, accountPattern}, {FindingAddress, addressPattern}} {
+		for _, p := range patterns {
+			if !p.maybe(fs.text.s) {
+				continue
+			}
 			for _, m := range p.re.FindAllStringIndex(fs.text.s, -1) {
 				if p.kind == FindingLicencePlate && m[1] < len(fs.text.s) && isASCIIAlnum(fs.text.s[m[1]]) {
 					continue // part of a longer code, not a plate
