@@ -168,17 +168,41 @@ func caseForApply(ctx context.Context, tx store.Tx, act *store.Action) (*store.C
 	return c, p, caseStateAllows(act.Kind, c)
 }
 
-// writeCase writes c conditionally on the version it was read at, and
-// enqueues its case.changed message.
-func (a *App) writeCase(ctx context.Context, tx store.Tx, c *store.Case) error {
-	if err := tx.WriteCase(ctx, c, c.Version); err != nil {
-		if store.IsCode(err, store.EConflict) {
-			return store.FieldError(store.EConflict, "case_id",
-				"case %s changed while this approval was being applied; look at it again before approving", c.ID)
+// caseWriteAttempts bounds how often an approval decides again after its
+// conditional write lost to another transaction's (see applyToCase).
+const caseWriteAttempts = 3
+
+// applyToCase applies a case action inside the approving transaction:
+// it reads the case, checks that the kind still acts on its state, lets
+// change make the change, and writes it conditionally on the version read,
+// with its case.changed message. When the write loses to another
+// transaction that wrote the case in between (two approvals at the same
+// moment, on PostgreSQL), it reads the case as that one left it and
+// decides again, as if applied after it: a withdrawal after an amendment
+// still applies, an amendment after a withdrawal is EConflict. change may
+// run more than once and must derive everything from the case it is given.
+func (a *App) applyToCase(ctx context.Context, tx store.Tx, act *store.Action, change func(c *store.Case, p caseParams) error) (*store.Case, caseParams, error) {
+	for attempt := 1; ; attempt++ {
+		c, p, err := caseForApply(ctx, tx, act)
+		if err != nil {
+			return nil, p, err
 		}
-		return err
+		if err := change(c, p); err != nil {
+			return nil, p, err
+		}
+		err = tx.WriteCase(ctx, c, c.Version)
+		switch {
+		case err == nil:
+			return c, p, a.enqueueCaseChanged(ctx, tx, c.ID)
+		case store.IsCode(err, store.EConflict) && attempt < caseWriteAttempts:
+			continue
+		case store.IsCode(err, store.EConflict):
+			return nil, p, store.FieldError(store.EConflict, "case_id",
+				"case %s changed while this approval was being applied; look at it again before approving", c.ID)
+		default:
+			return nil, p, err
+		}
 	}
-	return a.enqueueCaseChanged(ctx, tx, c.ID)
 }
 
 // applyPublishCase publishes a draft, as it is in the approving
@@ -186,22 +210,20 @@ func (a *App) writeCase(ctx context.Context, tx store.Tx, c *store.Case) error {
 // redaction check on what it publishes (ApproveAction wants them
 // acknowledged).
 func applyPublishCase(ctx context.Context, a *App, tx store.Tx, act *store.Action, _ string) (outcome, error) {
-	c, p, err := caseForApply(ctx, tx, act)
-	if err != nil {
-		return outcome{}, err
-	}
-	now := a.now()
-	c.Status, c.PublishedAt, c.UpdatedAt = store.CasePublished, now, now
-	if p.PublishUntil != "" {
-		c.PublishUntil, _ = store.ParseDate(p.PublishUntil) // checked at proposal
-	} else if c.PublishUntil, err = a.disclosureEnd(ctx, tx, c); err != nil {
-		return outcome{}, err
-	}
-	fs, err := a.caseFindings(ctx, tx, c)
-	if err != nil {
-		return outcome{}, err
-	}
-	return outcome{findings: fs}, a.writeCase(ctx, tx, c)
+	var fs []Finding
+	_, _, err := a.applyToCase(ctx, tx, act, func(c *store.Case, p caseParams) error {
+		now := a.now()
+		c.Status, c.PublishedAt, c.UpdatedAt = store.CasePublished, now, now
+		var err error
+		if p.PublishUntil != "" {
+			c.PublishUntil, _ = store.ParseDate(p.PublishUntil) // checked at proposal
+		} else if c.PublishUntil, err = a.disclosureEnd(ctx, tx, c); err != nil {
+			return err
+		}
+		fs, err = a.caseFindings(ctx, tx, c)
+		return err
+	})
+	return outcome{findings: fs}, err
 }
 
 // applyAmendCase applies the changes to the published case as it is in the
@@ -209,29 +231,27 @@ func applyPublishCase(ctx context.Context, a *App, tx store.Tx, act *store.Actio
 // the proposal) and keeps the content it replaces as a revision with the
 // public note.
 func applyAmendCase(ctx context.Context, a *App, tx store.Tx, act *store.Action, _ string) (outcome, error) {
-	c, p, err := caseForApply(ctx, tx, act)
-	if err != nil {
-		return outcome{}, err
-	}
-	in, err := decodeCaseChanges(p.Changes)
-	if err != nil {
-		return outcome{}, err
-	}
-	prev := c.CaseContent
-	prev.Categories, prev.Sanctions = slices.Clone(c.Categories), slices.Clone(c.Sanctions)
-	if _, err := mergeCaseInput(c, in, a.today()); err != nil {
-		return outcome{}, err
-	}
-	if _, err := linkedCredential(ctx, tx, c.CertificateNo); err != nil {
-		return outcome{}, err
-	}
+	var fs []Finding
+	var prev store.CaseContent
 	now := a.now()
-	c.AmendedAt, c.UpdatedAt = now, now
-	fs, err := a.caseFindings(ctx, tx, c)
+	c, p, err := a.applyToCase(ctx, tx, act, func(c *store.Case, p caseParams) error {
+		in, err := decodeCaseChanges(p.Changes)
+		if err != nil {
+			return err
+		}
+		prev = c.CaseContent
+		prev.Categories, prev.Sanctions = slices.Clone(c.Categories), slices.Clone(c.Sanctions)
+		if _, err := mergeCaseInput(c, in, a.today()); err != nil {
+			return err
+		}
+		if _, err := linkedCredential(ctx, tx, c.CertificateNo); err != nil {
+			return err
+		}
+		c.AmendedAt, c.UpdatedAt = now, now
+		fs, err = a.caseFindings(ctx, tx, c)
+		return err
+	})
 	if err != nil {
-		return outcome{}, err
-	}
-	if err := a.writeCase(ctx, tx, c); err != nil {
 		return outcome{}, err
 	}
 	rev := &store.CaseRevision{At: now, Note: p.Note, ActionID: act.ID, Previous: prev}
@@ -241,13 +261,12 @@ func applyAmendCase(ctx context.Context, a *App, tx store.Tx, act *store.Action,
 // applyWithdrawCase withdraws a published case; the action's reason is the
 // public reason of the withdrawal.
 func applyWithdrawCase(ctx context.Context, a *App, tx store.Tx, act *store.Action, _ string) (outcome, error) {
-	c, _, err := caseForApply(ctx, tx, act)
-	if err != nil {
-		return outcome{}, err
-	}
-	now := a.now()
-	c.Status, c.WithdrawnAt, c.WithdrawReason, c.UpdatedAt = store.CaseWithdrawn, now, act.Reason, now
-	return outcome{}, a.writeCase(ctx, tx, c)
+	_, _, err := a.applyToCase(ctx, tx, act, func(c *store.Case, _ caseParams) error {
+		now := a.now()
+		c.Status, c.WithdrawnAt, c.WithdrawReason, c.UpdatedAt = store.CaseWithdrawn, now, act.Reason, now
+		return nil
+	})
+	return outcome{}, err
 }
 
 // defaultDisclosureMonths is the period of a sanction type that the

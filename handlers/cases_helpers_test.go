@@ -1,6 +1,9 @@
 package handlers_test
 
-import "maps"
+import (
+	"maps"
+	"time"
+)
 
 // caseDraft is a valid draft body: the clock of newEnv stands at
 // 2026-06-01, so its dates are in the past, and its decision of
@@ -90,4 +93,22 @@ func with(base map[string]any, kv ...any) map[string]any {
 		out[kv[i].(string)] = kv[i+1]
 	}
 	return out
+}
+
+// login signs in a user addUser made, for a fresh token after the clock
+// moved past the old one's lifetime.
+func (e *env) login(name string) string {
+	e.t.Helper()
+	r := e.do("POST", "/api/v1/auth/login", map[string]string{"username": name, "password": "correct horse battery " + name})
+	if r.status != 200 {
+		e.t.Fatalf("login %s: %d %s", name, r.status, r.body)
+	}
+	return r.str("access_token")
+}
+
+// later moves the clock on by d and signs the team in again.
+func (e *env) later(d time.Duration, tm *team) {
+	e.t.Helper()
+	e.clock.Add(d)
+	*tm = team{registrar: e.login("reg"), reviewer: e.login("rev"), reviewer2: e.login("rev2"), editor: e.login("ed"), admin: e.login("root")}
 }
