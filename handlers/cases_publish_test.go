@@ -133,7 +133,7 @@ func TestPublishAmendWithdraw(t *testing.T) {
 	e.later(time.Hour, &tm)
 	amend := e.propose(tm.editor, map[string]any{"kind": "amend_case", "case_id": id, "reason": "更正处分结果",
 		"changes": map[string]any{"title": "某小学教师体罚学生被记过", "sanctions": []map[string]string{{"type": "demerit", "detail": "记过处分一次"}}},
-		"note": "更正了处分的表述"})
+		"note":    "更正了处分的表述"})
 	if r := e.approve(tm.reviewer, amend); r.status != 200 {
 		t.Fatalf("amend: %d %s", r.status, r.body)
 	}
