@@ -1,9 +1,6 @@
 package handlers_test
 
-import (
-	"maps"
-	"time"
-)
+import "time"
 
 // caseDraft is a valid draft body: the clock of newEnv stands at
 // 2026-06-01, so its dates are in the past, and its decision of
@@ -85,14 +82,6 @@ func (e *env) adminCase(token, id string) *response {
 		e.t.Fatalf("admin case %s: %d %s", id, r.status, r.body)
 	}
 	return r
-}
-
-func with(base map[string]any, kv ...any) map[string]any {
-	out := maps.Clone(base)
-	for i := 0; i+1 < len(kv); i += 2 {
-		out[kv[i].(string)] = kv[i+1]
-	}
-	return out
 }
 
 // login signs in a user addUser made, for a fresh token after the clock
