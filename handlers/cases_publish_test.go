@@ -303,3 +303,32 @@ func TestDisclosureFollowsTheBan(t *testing.T) {
 		t.Fatalf("no ban on record: publish_until %s", g.str("publish_until"))
 	}
 }
+
+// TestRunExpirySweepsAtStart: the sweep serve runs takes an expired case
+// out at once, without waiting for its first tick, and stops with its
+// context.
+func TestRunExpirySweepsAtStart(t *testing.T) {
+	e := newEnv(t, map[string]string{"PORTAL_DISCLOSURE_PERIODS": "warning=1"})
+	tm := e.team()
+	id := e.publish(tm.editor, tm.reviewer, map[string]any{"sanctions": []map[string]string{{"type": "warning"}}, "decision_date": "2026-05-15"}, "")
+	e.later(20*24*time.Hour, &tm)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.app.RunExpiry(ctx); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for e.adminCase(tm.editor, id).json["expired_at"] == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("RunExpiry did not sweep at start")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("RunExpiry did not stop with its context")
+	}
+	if n := e.caseMessages(t, id); n != 2 {
+		t.Fatalf("%d case.changed messages, want the publication's and the expiry's", n)
+	}
+}
