@@ -2,8 +2,11 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -358,6 +361,24 @@ func addMonths(d store.Date, n int) store.Date {
 	first := time.Date(y, m+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
 	last := first.AddDate(0, 1, -1).Day()
 	return store.NewDate(first.Year(), first.Month(), min(day, last))
+}
+
+// auditParams is what an action's audit events keep of its parameters:
+// all of them, but for an amendment's changes, of which only the fields
+// and a digest are kept (see caseDetails for why).
+func auditParams(act *store.Action) any {
+	if act.Kind != store.ActionAmendCase {
+		return act.Params
+	}
+	var p caseParams
+	if err := json.Unmarshal(act.Params, &p); err != nil {
+		return act.Params
+	}
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal(p.Changes, &fields)
+	sum := sha256.Sum256(p.Changes)
+	return map[string]any{"case_id": p.CaseID, "note": p.Note, "fields": slices.Sorted(maps.Keys(fields)),
+		"changes_sha256": hex.EncodeToString(sum[:])}
 }
 
 // FindingsError is an approval refused because the case it would publish

@@ -298,7 +298,7 @@ const MaxPerPage = 100
 func (p Page) offset() int { return (p.Number - 1) * p.PerPage }
 
 func actionDetails(act *store.Action) map[string]any {
-	return map[string]any{"kind": act.Kind, "object": act.Object, "params": act.Params, "reason": act.Reason, "proposed_by": act.ProposedBy}
+	return map[string]any{"kind": act.Kind, "object": act.Object, "params": auditParams(act), "reason": act.Reason, "proposed_by": act.ProposedBy}
 }
 
 // checkText trims a multi-line free-text field (a reason, a note) and checks

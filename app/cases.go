@@ -3,7 +3,10 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base32"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"regexp"
 
@@ -117,21 +120,21 @@ func (a *App) UpdateCase(ctx context.Context, actor, id string, in CaseInput, if
 }
 
 // caseDetails is what the audit log keeps of a change to a case: the
-// fields named and their new values, and the version written.
+// fields changed, the version written, the linked certificate, and a
+// digest of the content, never the text itself. A draft's text may hold
+// the very ID numbers and phone numbers the redaction check is there to
+// catch, and the audit log keeps what it holds for ever; the digest ties
+// the event to the content on record (the case, or one of its revisions).
 func caseDetails(c *store.Case, fields []string) map[string]any {
-	values := map[string]any{
-		"title": c.Title, "summary": c.Summary, "body": c.Body, "subject_name": c.SubjectName,
-		"school": c.School, "district": c.District, "stage": c.Stage, "categories": c.Categories,
-		"sanctions": c.Sanctions, "incident_date": c.IncidentDate, "decision_date": c.DecisionDate,
-		"authority": c.Authority, "certificate_no": c.CertificateNo,
-	}
-	d := map[string]any{"status": c.Status, "version": c.Version}
-	changes := map[string]any{}
-	for _, f := range fields {
-		changes[f] = values[f]
-	}
-	d["fields"] = changes
-	return d
+	return map[string]any{"status": c.Status, "version": c.Version, "fields": fields,
+		"certificate_no": c.CertificateNo, "content_sha256": contentDigest(&c.CaseContent)}
+}
+
+// contentDigest is the SHA-256 of the content as JSON, in hex.
+func contentDigest(c *store.CaseContent) string {
+	raw, _ := json.Marshal(c) // plain strings, ints and dates: cannot fail
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
 }
 
 // caseIn reads a case; ENotFound naming it when there is none, or when id
