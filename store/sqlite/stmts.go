@@ -37,6 +37,16 @@ const (
 	sCountCredentialsIn
 	sUsers
 	sCredentialWithBans
+	sCaseByID
+	sCases
+	sCasesByStatus
+	sCasesPending
+	sCountCases
+	sCountCasesByStatus
+	sCountCasesPending
+	sPublishedCases
+	sNewestVisibleCases
+	sPublicationGeneration
 	numReadStmts
 )
 
@@ -71,6 +81,12 @@ const (
 	sEnqueueOutbox
 	sClaimOutbox
 	sFinishOutbox
+	sCreateCase
+	sWriteCase
+	sCaseExists
+	sAddCaseRevision
+	sExpireCases
+	sBumpPublicationGeneration
 	numStmts
 )
 
@@ -165,6 +181,25 @@ var stmtSQL = [numStmts]string{
 	sLastAuditEvent:       `SELECT ` + auditCols + ` FROM audit_events ORDER BY seq DESC LIMIT 1`,
 	sOutboxStats:          `SELECT count(*), min(created_at) FROM outbox WHERE delivered_at IS NULL`,
 	sCredentialWithBans:   credentialWithBansSQL,
+	sCaseByID:             caseByIDSQL,
+	// Separate texts with and without a status, as for actions, so that
+	// each list walks its own index in order.
+	sCases:         `SELECT ` + caseCols + ` FROM cases ORDER BY updated_at DESC, id LIMIT ? OFFSET ?`,
+	sCasesByStatus: `SELECT ` + caseCols + ` FROM cases WHERE status = ? ORDER BY updated_at DESC, id LIMIT ? OFFSET ?`,
+	sCasesPending: `SELECT ` + caseCols + ` FROM cases WHERE ` + pendingCases + `
+		ORDER BY updated_at DESC, id LIMIT ?2 OFFSET ?3`,
+	sCountCases:         `SELECT count(*) FROM cases`,
+	sCountCasesByStatus: `SELECT count(*) FROM cases WHERE status = ?`,
+	sCountCasesPending:  `SELECT count(*) FROM cases WHERE ` + pendingCases,
+	// The store never runs ANALYZE, and without statistics the planner
+	// takes the (status, updated_at) index for status = 'published' and
+	// sorts what it finds; the partial indexes give the order as it is.
+	sPublishedCases: `SELECT ` + caseCols + ` FROM cases INDEXED BY cases_published_id
+		WHERE status = 'published' AND id > ? ORDER BY id LIMIT ?`,
+	sNewestVisibleCases: `SELECT ` + caseCols + ` FROM cases INDEXED BY cases_published_feed
+		WHERE status = 'published' AND (publish_until IS NULL OR publish_until >= ?)
+		ORDER BY published_at DESC, id LIMIT ?`,
+	sPublicationGeneration: `SELECT generation FROM publication_generation WHERE id = 1`,
 
 	sCreateUser:      `INSERT INTO users (` + userCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 	sAdvanceTOTPStep: `UPDATE users SET totp_last_step = ?2 WHERE username = ?1 AND totp_last_step < ?2`,
@@ -215,6 +250,13 @@ var stmtSQL = [numStmts]string{
 		VALUES (?, ?, ?, ?, ?)`,
 	sClaimOutbox:  claimOutboxSQL,
 	sFinishOutbox: finishOutboxSQL,
+	sCreateCase: `INSERT INTO cases (` + caseCols + `) VALUES ` + valuesRows(1, caseColCount) + `
+		ON CONFLICT (id) DO NOTHING`,
+	sWriteCase:                 writeCaseSQL,
+	sCaseExists:                `SELECT EXISTS (SELECT 1 FROM cases WHERE id = ?)`,
+	sAddCaseRevision:           addCaseRevisionSQL,
+	sExpireCases:               expireCasesSQL,
+	sBumpPublicationGeneration: `UPDATE publication_generation SET generation = generation + 1 WHERE id = 1 RETURNING generation`,
 }
 
 // valuesRows returns rows placeholder tuples of cols each: "(?, ?), (?, ?)".
