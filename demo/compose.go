@@ -58,7 +58,7 @@ func (g *Generator) times(r *rand.Rand, c *store.Case, p *plan, t *text) {
 		c.CreatedAt = c.PublishedAt.Add(-90 * time.Minute)
 	}
 	if !g.public {
-		c.PublishUntil = g.publishUntil(pub, c.Sanctions, p.banLife)
+		c.PublishUntil = g.publishUntil(p.decision, c.Sanctions, p.banLife)
 	}
 	last := pub
 	var days []store.Date

@@ -23,7 +23,7 @@ import (
 
 // DefaultPeriods are the disclosure periods in months per sanction type: a
 // case stays in public view for the longest period of its sanctions,
-// counted from the day it was published. 0 means no end. An industry ban
+// counted from its decision date. 0 means no end. An industry ban
 // for life has no end whatever its entry says; a ban with a term uses the
 // entry (the generator writes five-year bans, so 60 is the ban's own term).
 func DefaultPeriods() map[string]int {
@@ -212,9 +212,10 @@ func newID(r *rand.Rand) string {
 	return idEncoding.EncodeToString(b[:])
 }
 
-// publishUntil is the last day of the disclosure period of a case published
-// on day with these sanctions; zero when one of them has no end.
-func (g *Generator) publishUntil(published store.Date, ss []store.Sanction, banForLife bool) store.Date {
+// publishUntil is the last day of the disclosure period of a case decided
+// on day with these sanctions, as the portal reckons it: the decision date
+// plus the longest period among them; zero when one of them has no end.
+func (g *Generator) publishUntil(decided store.Date, ss []store.Sanction, banForLife bool) store.Date {
 	months := 0
 	for _, s := range ss {
 		m := g.periods[s.Type]
@@ -223,8 +224,17 @@ func (g *Generator) publishUntil(published store.Date, ss []store.Sanction, banF
 		}
 		months = max(months, m)
 	}
-	y, mo, d := dateParts(published)
-	return store.NewDate(y, mo+time.Month(months), d).AddDays(-1)
+	return AddMonths(decided, months)
+}
+
+// AddMonths returns d moved by n months, on the same day of the month or
+// the last day of a shorter month (2024-08-31 plus 6 months is
+// 2025-02-28), as disclosure periods and five-year bans are counted.
+func AddMonths(d store.Date, n int) store.Date {
+	y, m, day := dateParts(d)
+	first := time.Date(y, m+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	return store.NewDate(first.Year(), first.Month(), min(day, last))
 }
 
 func dateParts(d store.Date) (int, time.Month, int) {

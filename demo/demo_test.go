@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 	"unicode"
 
 	"github.com/longbridgeapp/opencc"
@@ -157,13 +156,12 @@ func TestCasesAreValid(t *testing.T) {
 		if !c.PublishedAt.After(c.CreatedAt) || c.PublishedAt.After(DefaultNow) || store.Today(c.PublishedAt).Before(c.DecisionDate) {
 			t.Fatalf("%s: decided %s, created %s, published %s", c.ID, c.DecisionDate, c.CreatedAt, c.PublishedAt)
 		}
-		// The disclosure period: the longest of the sanctions', from the day of publication.
+		// The disclosure period: the longest of the sanctions', from the decision.
 		if forever != c.PublishUntil.IsZero() {
 			t.Fatalf("%s: publish_until %s with sanctions %v", c.ID, c.PublishUntil, c.Sanctions)
 		}
 		if !forever {
-			y, m, d := dateParts(store.Today(c.PublishedAt))
-			if want := store.NewDate(y, m+time.Month(longest), d).AddDays(-1); c.PublishUntil != want {
+			if want := AddMonths(c.DecisionDate, longest); c.PublishUntil != want {
 				t.Fatalf("%s: publish_until %s, want %s (%d months)", c.ID, c.PublishUntil, want, longest)
 			}
 		}
@@ -425,6 +423,22 @@ func TestHolderCase(t *testing.T) {
 		}
 		if c.ID == g.Case(i).ID {
 			t.Fatal("a holder's case has the id of a case")
+		}
+	}
+}
+
+func TestAddMonths(t *testing.T) {
+	for _, tt := range []struct {
+		from string
+		n    int
+		want string
+	}{
+		{"2024-08-31", 6, "2025-02-28"}, {"2023-08-31", 6, "2024-02-29"}, {"2024-01-15", 60, "2029-01-15"},
+		{"2024-12-31", 12, "2025-12-31"}, {"2024-10-31", 1, "2024-11-30"}, {"2025-03-01", 18, "2026-09-01"},
+	} {
+		d, _ := store.ParseDate(tt.from)
+		if got := AddMonths(d, tt.n).String(); got != tt.want {
+			t.Errorf("AddMonths(%s, %d) = %s, want %s", tt.from, tt.n, got, tt.want)
 		}
 	}
 }
