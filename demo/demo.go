@@ -157,8 +157,8 @@ type Holder struct {
 	District string // one of the sixteen districts
 	Stage    string // one of the stages
 	// Sanctions the case must impose, such as revoke_qualification or
-	// industry_ban.
-	Sanctions []string
+	// industry_ban, and sanctions it must not.
+	Sanctions, Without []string
 	// BanForLife makes an industry ban permanent; otherwise it runs five
 	// years.
 	BanForLife bool
@@ -171,7 +171,7 @@ type Holder struct {
 func (g *Generator) HolderCase(i int, h Holder) store.Case {
 	r := rand.New(rand.NewPCG(g.seed, 1<<40+uint64(i)))
 	id := newID(r)
-	p := g.plan(r, constraint{district: h.District, stage: h.Stage, need: h.Sanctions, life: h.BanForLife, recent: true})
+	p := g.plan(r, constraint{district: h.District, stage: h.Stage, need: h.Sanctions, without: h.Without, life: h.BanForLife, recent: true})
 	p.subject = MaskName(h.Name)
 	p.status = store.CasePublished
 	p.amend, p.withdraw = 0, false

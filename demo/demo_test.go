@@ -399,7 +399,8 @@ func TestHolderCase(t *testing.T) {
 		{Name: "何敏", District: "平谷区", Stage: "primary", Sanctions: []string{"revoke_qualification", "industry_ban"}},
 		{Name: "林香宜", District: "通州区", Stage: "junior_secondary", Sanctions: []string{"industry_ban"}, BanForLife: true},
 		{Name: "江融秋", District: "顺义区", Stage: "kindergarten", Sanctions: []string{"removed_from_teaching"}},
-		{Name: "覃莲芳", District: "西城区", Stage: "primary"},
+		{Name: "覃莲芳", District: "西城区", Stage: "primary", Without: []string{"revoke_qualification", "industry_ban"}},
+		{Name: "冯珊勤", District: "石景山区", Stage: "junior_secondary", Sanctions: []string{"industry_ban"}, Without: []string{"revoke_qualification"}},
 	} {
 		c := g.HolderCase(i, h)
 		if c.Status != store.CasePublished || !c.Visible(today) || len(c.Revisions) > 0 {
@@ -411,6 +412,11 @@ func TestHolderCase(t *testing.T) {
 		for _, s := range h.Sanctions {
 			if !slices.ContainsFunc(c.Sanctions, func(x store.Sanction) bool { return x.Type == s }) {
 				t.Fatalf("%v: sanctions %v lack %s", h, c.Sanctions, s)
+			}
+		}
+		for _, s := range h.Without {
+			if slices.ContainsFunc(c.Sanctions, func(x store.Sanction) bool { return x.Type == s }) {
+				t.Fatalf("%v: sanctions %v hold %s", h, c.Sanctions, s)
 			}
 		}
 		if h.BanForLife != c.PublishUntil.IsZero() {

@@ -16,6 +16,7 @@ type constraint struct {
 	cat             int
 	sanction        string   // a sanction type the case imposes
 	need            []string // sanction types the case imposes, all of them
+	without         []string // sanction types the case does not impose
 	life            bool     // an industry ban is for life
 	recent          bool     // decided lately: in public view at Now
 }
@@ -49,8 +50,8 @@ func (g *Generator) plan(r *rand.Rand, want constraint) plan {
 	if want.sanction != "" {
 		must = append(slices.Clone(must), want.sanction)
 	}
-	if len(must) > 0 {
-		p.level, p.types = setWith(r, must)
+	if len(must) > 0 || len(want.without) > 0 {
+		p.level, p.types = setWith(r, must, want.without)
 	}
 	p.sc = pickScenario(r, want, p.level)
 	if p.level == 0 {
@@ -100,8 +101,9 @@ func (g *Generator) plan(r *rand.Rand, want constraint) plan {
 }
 
 // setWith picks a level and a set of sanctions that holds every type of
-// must; when no listed set does, the gravest level with must alone.
-func setWith(r *rand.Rand, must []string) (int, []string) {
+// must and none of without; when no listed set does, the gravest level
+// with must alone.
+func setWith(r *rand.Rand, must, without []string) (int, []string) {
 	type cand struct {
 		level int
 		types []string
@@ -110,7 +112,7 @@ func setWith(r *rand.Rand, must []string) (int, []string) {
 	var ws []int
 	for level := 1; level <= 4; level++ {
 		for _, s := range sanctionSets[level] {
-			if containsAll(s.types, must) {
+			if containsAll(s.types, must) && !slices.ContainsFunc(without, func(t string) bool { return slices.Contains(s.types, t) }) {
 				cs = append(cs, cand{level, s.types})
 				ws = append(ws, s.weight*levelWeight[level])
 			}

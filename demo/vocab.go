@@ -149,7 +149,7 @@ var sanctionSets = [5][]struct {
 	4: {
 		{[]string{"dismissal"}, 2}, {[]string{"dismissal", "revoke_qualification"}, 4},
 		{[]string{"revoke_qualification", "industry_ban"}, 2}, {[]string{"dismissal", "revoke_qualification", "industry_ban"}, 3},
-		{[]string{"removed_from_teaching", "revoke_qualification"}, 1},
+		{[]string{"removed_from_teaching", "revoke_qualification"}, 1}, {[]string{"dismissal", "industry_ban"}, 1},
 	},
 }
 
