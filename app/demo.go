@@ -70,6 +70,7 @@ func (a *App) LoadDemo(ctx context.Context) (bool, error) {
 	if loaded, err := a.hasSecret(ctx, demoMarker); err != nil || loaded {
 		return false, err
 	}
+	cases := a.makeDemoCases()
 	f, err := static.Demo.Open("demo/credentials.csv")
 	if err != nil {
 		return false, fmt.Errorf("app: demo data: %w", err)
@@ -88,7 +89,11 @@ func (a *App) LoadDemo(ctx context.Context) (bool, error) {
 			return false, fmt.Errorf("app: demo user %s: %w", u.Username, err)
 		}
 	}
-	if err := a.loadDemoCases(ctx); err != nil {
+	set, err := cases()
+	if err != nil {
+		return false, err
+	}
+	if err := a.loadDemoCases(ctx, set); err != nil {
 		return false, err
 	}
 	err = a.store.Update(ctx, func(tx store.Tx) error { return tx.PutSecretIfAbsent(ctx, demoMarker, []byte("1")) })

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"ethicsportal/demo"
@@ -67,22 +69,54 @@ var credentialStages = map[string]string{
 	"senior_secondary": "senior_secondary", "vocational": "vocational", "vocational_practice": "vocational",
 }
 
+// demoSet is the demo cases, made ahead of loading them.
+type demoSet struct {
+	g     *demo.Generator
+	cases []store.Case
+}
+
+// makeDemoCases starts making the demo cases, on every core and in the
+// background, and returns a function that waits for them: LoadDemo starts
+// it first, so that the cases are made while the credentials are imported
+// and the demo accounts' passwords hashed.
+func (a *App) makeDemoCases() func() (*demoSet, error) {
+	var (
+		set  *demoSet
+		err  error
+		done = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		// The disclosure periods are the generator's defaults, the same as
+		// the configuration's defaults.
+		g, gerr := demo.NewGenerator(demoSeed, demo.Options{Now: a.now(), CreatedBy: "demo-editor"})
+		if gerr != nil {
+			err = fmt.Errorf("app: demo cases: %w", gerr)
+			return
+		}
+		set = &demoSet{g: g, cases: make([]store.Case, DemoCases)}
+		workers := runtime.GOMAXPROCS(0)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for i := w; i < DemoCases; i += workers {
+					set.cases[i] = g.Case(i)
+				}
+			})
+		}
+		wg.Wait()
+	}()
+	return func() (*demoSet, error) { <-done; return set, err }
+}
+
 // loadDemoCases writes the demo cases and the holders' cases, with the
 // status changes and bans those explain. It can run again after being cut
 // short: cases already in the store are skipped, and so is a holder whose
 // case is in.
-func (a *App) loadDemoCases(ctx context.Context) error {
-	// The disclosure periods are the generator's defaults, the same as
-	// the configuration's defaults.
-	g, err := demo.NewGenerator(demoSeed, demo.Options{Now: a.now(), CreatedBy: "demo-editor"})
-	if err != nil {
-		return fmt.Errorf("app: demo cases: %w", err)
-	}
+func (a *App) loadDemoCases(ctx context.Context, set *demoSet) error {
+	g := set.g
 	for start := 0; start < DemoCases; start += demoCaseBatch {
-		batch := make([]store.Case, 0, demoCaseBatch)
-		for i := start; i < min(DemoCases, start+demoCaseBatch); i++ {
-			batch = append(batch, g.Case(i))
-		}
+		batch := set.cases[start:min(DemoCases, start+demoCaseBatch)]
 		err := a.store.Update(ctx, func(tx store.Tx) error {
 			d := demoCaseDetails{}
 			for i := range batch {
@@ -99,7 +133,7 @@ func (a *App) loadDemoCases(ctx context.Context) error {
 			return internal("demo cases", err)
 		}
 	}
-	err = a.store.Update(ctx, func(tx store.Tx) error {
+	err := a.store.Update(ctx, func(tx store.Tx) error {
 		var loaded []demoHolderDetails
 		for k, h := range demoHolders {
 			d, err := a.loadDemoHolder(ctx, tx, g, k, h)

@@ -153,7 +153,11 @@ func TestLoadDemoWritesTheCases(t *testing.T) {
 	}
 
 	// Again: nothing more is written.
-	if err := a.loadDemoCases(ctx); err != nil {
+	set, err := a.makeDemoCases()()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.loadDemoCases(ctx, set); err != nil {
 		t.Fatal(err)
 	}
 	if again := readDemoState(t, a, demoNow.Add(2*time.Hour)); again.cases != st.cases || again.events != st.events || !reflect.DeepEqual(again.outbox, st.outbox) {
