@@ -32,6 +32,10 @@ const (
 	demoReviewer  = "demo-reviewer"
 )
 
+// DemoRevokedExample is a demo certificate number and holder to verify: it
+// is revoked, and a published demo case explains why.
+const DemoRevokedExample = "20241117900000020 何敏"
+
 // demoHolder is a demo credential whose holder a published case is about,
 // and what the case did to the register.
 type demoHolder struct {

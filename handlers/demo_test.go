@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"ethicsportal/app"
@@ -59,11 +60,12 @@ func TestDemoCasesExplainTheRegister(t *testing.T) {
 	}
 	today := store.Today(e.clock.Now())
 	token := e.do("POST", "/api/v1/auth/login", map[string]string{"username": "demo-registrar", "password": app.DemoPassword}).str("access_token")
+	exampleNo, exampleName, _ := strings.Cut(app.DemoRevokedExample, " ") // the example serve --demo logs
 	for _, tt := range []struct {
 		no, name, status string
 		eligible, banned bool
 	}{
-		{"20241117900000020", "何敏", "revoked", false, true},
+		{exampleNo, exampleName, "revoked", false, true},
 		{"20191112800000021", "胡真馥", "revoked", false, false},
 		{"20211116300000022", "丁燕", "suspended", false, false},
 		{"20231107100000026", "冯珊勤", "active", false, true},
