@@ -93,6 +93,7 @@ func (a *App) LoadDemo(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	set.resume = isDemo // marked before this load: an earlier one was cut short
 	if err := a.loadDemoCases(ctx, set); err != nil {
 		return false, err
 	}

@@ -77,6 +77,10 @@ var credentialStages = map[string]string{
 type demoSet struct {
 	g     *demo.Generator
 	cases []store.Case
+	// resume: an earlier load may have written some of the cases, so each
+	// is looked for before it is written. A first load skips the look-ups,
+	// a round trip each on PostgreSQL.
+	resume bool
 }
 
 // makeDemoCases starts making the demo cases, on every core and in the
@@ -114,9 +118,9 @@ func (a *App) makeDemoCases() func() (*demoSet, error) {
 }
 
 // loadDemoCases writes the demo cases and the holders' cases, with the
-// status changes and bans those explain. It can run again after being cut
-// short: cases already in the store are skipped, and so is a holder whose
-// case is in.
+// status changes and bans those explain. With set.resume it can run again
+// after being cut short: cases already in the store are skipped, and so is
+// a holder whose case is in.
 func (a *App) loadDemoCases(ctx context.Context, set *demoSet) error {
 	g := set.g
 	for start := 0; start < DemoCases; start += demoCaseBatch {
@@ -124,7 +128,7 @@ func (a *App) loadDemoCases(ctx context.Context, set *demoSet) error {
 		err := a.store.Update(ctx, func(tx store.Tx) error {
 			d := demoCaseDetails{}
 			for i := range batch {
-				if err := a.writeDemoCase(ctx, tx, &batch[i], &d); err != nil {
+				if err := a.writeDemoCase(ctx, tx, &batch[i], &d, set.resume); err != nil {
 					return err
 				}
 			}
@@ -172,13 +176,15 @@ type demoCaseDetails struct {
 // writeDemoCase writes c as the portal would have: created as a draft of
 // its first text, then written in its final state (published, withdrawn
 // or expired), with its amendments, and, when anything of it became
-// public, a case.changed message for the index. A case already in the
-// store is left alone.
-func (a *App) writeDemoCase(ctx context.Context, tx store.Tx, c *store.Case, d *demoCaseDetails) error {
-	if _, err := tx.CaseByID(ctx, c.ID); err == nil {
-		return nil
-	} else if !errNotFound(err) {
-		return err
+// public, a case.changed message for the index. With check, a case already
+// in the store is left alone.
+func (a *App) writeDemoCase(ctx context.Context, tx store.Tx, c *store.Case, d *demoCaseDetails, check bool) error {
+	if check {
+		if _, err := tx.CaseByID(ctx, c.ID); err == nil {
+			return nil
+		} else if !errNotFound(err) {
+			return err
+		}
 	}
 	draft := store.Case{ID: c.ID, CaseContent: c.CaseContent, CertificateNo: c.CertificateNo, Status: store.CaseDraft,
 		CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, UpdatedAt: c.CreatedAt}
@@ -247,7 +253,7 @@ func (a *App) loadDemoHolder(ctx context.Context, tx store.Tx, g *demo.Generator
 		return nil, err
 	}
 	var ignored demoCaseDetails
-	if err := a.writeDemoCase(ctx, tx, &c, &ignored); err != nil {
+	if err := a.writeDemoCase(ctx, tx, &c, &ignored, false); err != nil {
 		return nil, err
 	}
 	out := &demoHolderDetails{CertificateNo: cred.CertificateNo, CaseID: c.ID}

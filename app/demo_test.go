@@ -15,16 +15,26 @@ import (
 	"ethicsportal/auth"
 	"ethicsportal/demo"
 	"ethicsportal/store"
+	"ethicsportal/store/postgres"
+	"ethicsportal/store/postgres/pgtest"
 	"ethicsportal/store/sqlite"
 )
 
 // demoNow is the clock of the demo tests: the generator writes as of it.
 var demoNow = time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)
 
-func newDemoApp(t testing.TB) *App {
+// newDemoApp opens an app on an empty store of the backend, "sqlite" or
+// "postgres" (a schema of its own on the test server).
+func newDemoApp(t testing.TB, backend string) *App {
 	t.Helper()
 	dir := t.TempDir()
-	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "portal.db"))
+	var st store.Store
+	var err error
+	if backend == "postgres" {
+		st, err = postgres.Open(context.Background(), pgtest.URL(t))
+	} else {
+		st, err = sqlite.Open(context.Background(), filepath.Join(dir, "portal.db"))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,9 +88,17 @@ func readDemoState(t *testing.T, a *App, claimAt time.Time) demoState {
 	return s
 }
 
+var backends = []string{"sqlite", "postgres"}
+
 func TestLoadDemoWritesTheCases(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b, func(t *testing.T) { testLoadDemoWritesTheCases(t, b) })
+	}
+}
+
+func testLoadDemoWritesTheCases(t *testing.T, backend string) {
 	ctx := context.Background()
-	a := newDemoApp(t)
+	a := newDemoApp(t, backend)
 	start := time.Now()
 	if loaded, err := a.LoadDemo(ctx); err != nil || !loaded {
 		t.Fatalf("load: %v %v", loaded, err)
@@ -157,6 +175,7 @@ func TestLoadDemoWritesTheCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	set.resume = true
 	if err := a.loadDemoCases(ctx, set); err != nil {
 		t.Fatal(err)
 	}
@@ -186,8 +205,14 @@ func sameCase(got, want *store.Case) bool {
 }
 
 func TestDemoHoldersTellOneStory(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b, func(t *testing.T) { testDemoHoldersTellOneStory(t, b) })
+	}
+}
+
+func testDemoHoldersTellOneStory(t *testing.T, backend string) {
 	ctx := context.Background()
-	a := newDemoApp(t)
+	a := newDemoApp(t, backend)
 	if _, err := a.LoadDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +301,7 @@ func TestDemoHoldersTellOneStory(t *testing.T) {
 // A load cut short, with some cases in, completes without writing any twice.
 func TestLoadDemoResumes(t *testing.T) {
 	ctx := context.Background()
-	a := newDemoApp(t)
+	a := newDemoApp(t, "sqlite")
 	g, err := demo.NewGenerator(demoSeed, demo.Options{Now: demoNow, CreatedBy: "demo-editor"})
 	if err != nil {
 		t.Fatal(err)
@@ -288,7 +313,7 @@ func TestLoadDemoResumes(t *testing.T) {
 		var d demoCaseDetails
 		for i := range 30 {
 			c := g.Case(i * 7)
-			if err := a.writeDemoCase(ctx, tx, &c, &d); err != nil {
+			if err := a.writeDemoCase(ctx, tx, &c, &d, false); err != nil {
 				return err
 			}
 		}
