@@ -42,8 +42,9 @@ func (e env) serve(ctx context.Context, args []string) int {
 			return exitFailed
 		}
 		if loaded {
-			log.Info("demo data loaded: synthetic credentials and one account per role",
-				"accounts", "demo-editor, demo-registrar, demo-reviewer, demo-auditor, demo-admin", "password", app.DemoPassword)
+			log.Info("demo data loaded: synthetic credentials, misconduct cases and one account per role",
+				"accounts", "demo-editor, demo-registrar, demo-reviewer, demo-auditor, demo-admin", "password", app.DemoPassword,
+				"cases", app.DemoCases, "revoked_example", app.DemoRevokedExample)
 		}
 	}
 	if !cfg.Demo {
