@@ -97,7 +97,7 @@ func (a *App) makeDemoCases() func() (*demoSet, error) {
 		defer close(done)
 		// The disclosure periods are the generator's defaults, the same as
 		// the configuration's defaults.
-		g, gerr := demo.NewGenerator(demoSeed, demo.Options{Now: a.now(), CreatedBy: "demo-editor"})
+		g, gerr := demo.NewGenerator(demoSeed, demo.Options{Periods: a.cfg.DisclosurePeriods, Now: a.now(), CreatedBy: "demo-editor"})
 		if gerr != nil {
 			err = fmt.Errorf("app: demo cases: %w", gerr)
 			return
@@ -217,7 +217,7 @@ func (a *App) writeDemoCase(ctx context.Context, tx store.Tx, c *store.Case, d *
 	if c.Status == store.CasePublished {
 		d.Published++
 	}
-	return a.enqueue(ctx, tx, "case.changed", "case:"+c.ID, map[string]string{"case_id": c.ID})
+	return a.enqueueCaseChanged(ctx, tx, c.ID)
 }
 
 // demoHolderDetails is what the audit event says of one holder.
