@@ -42,8 +42,9 @@ func (e env) serve(ctx context.Context, args []string) int {
 			return exitFailed
 		}
 		if loaded {
-			log.Info("demo data loaded: synthetic credentials and one account per role",
-				"accounts", "demo-editor, demo-registrar, demo-reviewer, demo-auditor, demo-admin", "password", app.DemoPassword)
+			log.Info("demo data loaded: synthetic credentials, misconduct cases and one account per role",
+				"accounts", "demo-editor, demo-registrar, demo-reviewer, demo-auditor, demo-admin", "password", app.DemoPassword,
+				"cases", app.DemoCases, "revoked_example", app.DemoRevokedExample)
 		}
 	}
 	if !cfg.Demo {
@@ -71,6 +72,9 @@ func (e env) serve(ctx context.Context, args []string) int {
 	workerDone := make(chan struct{})
 	go func() { a.RunWorker(workerCtx); close(workerDone) }()
 	defer func() { stopWorker(); <-workerDone }() // before the store closes
+	expiryDone := make(chan struct{})
+	go func() { a.RunExpiry(workerCtx); close(expiryDone) }()
+	defer func() { stopWorker(); <-expiryDone }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Addr) }()
 	backend := "SQLite in " + cfg.DataDir

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"time"
 
 	"ethicsportal/store"
@@ -16,9 +15,10 @@ import (
 // number: only its keyed hash.
 type (
 	caseParams struct {
-		CaseID  string          `json:"case_id"`
-		Changes json.RawMessage `json:"changes,omitempty"`
-		Note    string          `json:"note,omitempty"`
+		CaseID       string          `json:"case_id"`
+		Changes      json.RawMessage `json:"changes,omitempty"`       // amend_case: a CaseInput
+		Note         string          `json:"note,omitempty"`          // amend_case: the public note
+		PublishUntil string          `json:"publish_until,omitempty"` // publish_case: YYYY-MM-DD, overriding the default period
 	}
 	credentialParams struct {
 		CertificateNo string `json:"certificate_no"`
@@ -41,58 +41,18 @@ type (
 	}
 )
 
-var caseIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-
-func caseID(p map[string]json.RawMessage, required bool) (string, error) {
+// caseRef reads the case_id parameter of a credential or ban action: a
+// case that must exist (EUnknownRef otherwise), or "" when not given.
+func caseRef(ctx context.Context, r store.Reader, p map[string]json.RawMessage) (string, error) {
 	var id string
 	ok, err := param(p, "case_id", &id)
-	if err != nil {
+	if err != nil || !ok {
 		return "", err
 	}
-	if !ok {
-		if required {
-			return "", store.FieldError(store.EMissing, "case_id", "case_id is required")
-		}
-		return "", nil
-	}
-	if !caseIDPattern.MatchString(id) {
-		return "", store.FieldError(store.EInvalid, "case_id", "case_id is 1 to 64 letters, digits, '-' or '_'")
+	if _, err := caseParam(ctx, r, id); err != nil {
+		return "", err
 	}
 	return id, nil
-}
-
-func checkCaseAction(_ context.Context, _ *App, _ store.Reader, p map[string]json.RawMessage) (any, string, error) {
-	id, err := caseID(p, true)
-	if err != nil {
-		return nil, "", err
-	}
-	return caseParams{CaseID: id}, "case:" + id, nil
-}
-
-func checkAmendCase(_ context.Context, _ *App, _ store.Reader, p map[string]json.RawMessage) (any, string, error) {
-	id, err := caseID(p, true)
-	if err != nil {
-		return nil, "", err
-	}
-	var changes map[string]json.RawMessage
-	if ok, err := param(p, "changes", &changes); err != nil || !ok || len(changes) == 0 {
-		return nil, "", store.FieldError(store.EInvalid, "changes", "changes is an object naming the fields to change")
-	}
-	var note string
-	if _, err := param(p, "note", &note); err != nil {
-		return nil, "", err
-	}
-	if note, err = checkText("note", note, true); err != nil {
-		return nil, "", err
-	}
-	raw, _ := json.Marshal(changes)
-	return caseParams{CaseID: id, Changes: raw, Note: note}, "case:" + id, nil
-}
-
-// applyCaseAction refuses for now: cases join the register in their own
-// issue, and until then there is nothing to publish, amend or withdraw.
-func applyCaseAction(_ context.Context, _ *App, _ store.Tx, act *store.Action, _ string) (outcome, error) {
-	return outcome{}, store.Errorf(store.EConflict, "%s cannot be applied yet: the case register does not exist yet", act.Kind)
 }
 
 // credentialFor normalises the certificate_no parameter and reads it.
@@ -136,7 +96,7 @@ func checkCredentialAction(kind string) func(context.Context, *App, store.Reader
 			return nil, "", err
 		}
 		out := credentialParams{CertificateNo: c.CertificateNo}
-		if out.CaseID, err = caseID(p, false); err != nil {
+		if out.CaseID, err = caseRef(ctx, r, p); err != nil {
 			return nil, "", err
 		}
 		var until string
@@ -249,7 +209,7 @@ func checkImposeBan(ctx context.Context, a *App, r store.Reader, p map[string]js
 		s := ends.String()
 		out.EndsOn = &s
 	}
-	if out.CaseID, err = caseID(p, false); err != nil {
+	if out.CaseID, err = caseRef(ctx, r, p); err != nil {
 		return nil, "", err
 	}
 	switch {

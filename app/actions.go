@@ -39,6 +39,10 @@ type kindSpec struct {
 // outcome is what applying an action created that the approver is told of.
 type outcome struct {
 	banID int64 // the ban an impose_ban created
+	// findings are those of the redaction check on the text a
+	// publish_case or amend_case puts in public view; the approval needs
+	// them acknowledged.
+	findings []Finding
 }
 
 // Approval is an applied action and what applying it created.
@@ -49,9 +53,9 @@ type Approval struct {
 
 func (a *App) kinds() map[string]kindSpec {
 	return map[string]kindSpec{
-		store.ActionPublishCase:         {role: store.RoleEditor, required: []string{"case_id"}, check: checkCaseAction, apply: applyCaseAction},
-		store.ActionWithdrawCase:        {role: store.RoleEditor, required: []string{"case_id"}, check: checkCaseAction, apply: applyCaseAction},
-		store.ActionAmendCase:           {role: store.RoleEditor, required: []string{"case_id", "changes", "note"}, check: checkAmendCase, apply: applyCaseAction},
+		store.ActionPublishCase:         {role: store.RoleEditor, required: []string{"case_id"}, optional: []string{"publish_until"}, check: checkPublishCase, apply: applyPublishCase},
+		store.ActionWithdrawCase:        {role: store.RoleEditor, required: []string{"case_id"}, check: checkWithdrawCase, apply: applyWithdrawCase},
+		store.ActionAmendCase:           {role: store.RoleEditor, required: []string{"case_id", "changes", "note"}, check: checkAmendCase, apply: applyAmendCase},
 		store.ActionRevokeCredential:    {role: store.RoleRegistrar, required: []string{"certificate_no"}, optional: []string{"case_id"}, check: checkCredentialAction(store.ActionRevokeCredential), apply: applyCredentialStatus},
 		store.ActionSuspendCredential:   {role: store.RoleRegistrar, required: []string{"certificate_no"}, optional: []string{"until", "case_id"}, check: checkCredentialAction(store.ActionSuspendCredential), apply: applyCredentialStatus},
 		store.ActionReinstateCredential: {role: store.RoleRegistrar, required: []string{"certificate_no"}, check: checkCredentialAction(store.ActionReinstateCredential), apply: applyCredentialStatus},
@@ -127,7 +131,20 @@ func (a *App) ProposeAction(ctx context.Context, p *Principal, in Proposal) (*st
 	return act, nil
 }
 
-// ApproveAction applies a pending action on behalf of p, in one
+// ApprovalInput is what an approver may send with an approval.
+type ApprovalInput struct {
+	// AcknowledgeFindings says why publishing a case with findings of the
+	// redaction check is right; required when there are any. It is kept in
+	// the audit event of the approval.
+	AcknowledgeFindings string
+}
+
+// ApproveAction approves as ApproveActionWith does, acknowledging nothing.
+func (a *App) ApproveAction(ctx context.Context, p *Principal, id int64) (*Approval, error) {
+	return a.ApproveActionWith(ctx, p, id, ApprovalInput{})
+}
+
+// ApproveActionWith applies a pending action on behalf of p, in one
 // transaction with its audit event and outbox row. EForbidden without the
 // reviewer role, EFourEyes when p proposed it (unless four-eyes is off),
 // ENotFound, EConflict when it is no longer pending (also when another
@@ -138,12 +155,22 @@ func (a *App) ProposeAction(ctx context.Context, p *Principal, in Proposal) (*st
 // second decides on the state the first left, and fails with EConflict if
 // the change no longer applies to it (a suspension after a revocation).
 // A failed approval changes nothing: its action stays pending.
-func (a *App) ApproveAction(ctx context.Context, p *Principal, id int64) (*Approval, error) {
+//
+// A publish_case or amend_case whose resulting public text holds findings
+// of the redaction check is refused with a *FindingsError (code
+// ERedactionFindings, listing them) unless in.AcknowledgeFindings says why
+// it is right; the acknowledgement and the fields and kinds of the
+// findings then go into the audit event.
+func (a *App) ApproveActionWith(ctx context.Context, p *Principal, id int64, in ApprovalInput) (*Approval, error) {
 	if !p.HasRole(store.RoleReviewer) {
 		return nil, store.Errorf(store.EForbidden, "approving needs the role reviewer")
 	}
+	ack, err := checkText("acknowledge_findings", in.AcknowledgeFindings, false)
+	if err != nil {
+		return nil, err
+	}
 	var out outcome
-	err := a.store.Update(ctx, func(tx store.Tx) error {
+	err = a.store.Update(ctx, func(tx store.Tx) error {
 		act, err := a.actionIn(ctx, tx, id)
 		if err != nil {
 			return err
@@ -164,6 +191,13 @@ func (a *App) ApproveAction(ctx context.Context, p *Principal, id int64) (*Appro
 		d := actionDetails(act)
 		if out.banID != 0 {
 			d["ban_id"] = out.banID
+		}
+		if len(out.findings) > 0 {
+			if ack == "" {
+				return &FindingsError{Findings: out.findings}
+			}
+			d["acknowledge_findings"] = ack
+			d["findings"] = findingsSummary(out.findings)
 		}
 		return a.record(ctx, tx, p.Username, "action.apply", fmt.Sprintf("action:%d", id), d)
 	})
@@ -264,7 +298,7 @@ const MaxPerPage = 100
 func (p Page) offset() int { return (p.Number - 1) * p.PerPage }
 
 func actionDetails(act *store.Action) map[string]any {
-	return map[string]any{"kind": act.Kind, "object": act.Object, "params": act.Params, "reason": act.Reason, "proposed_by": act.ProposedBy}
+	return map[string]any{"kind": act.Kind, "object": act.Object, "params": auditParams(act), "reason": act.Reason, "proposed_by": act.ProposedBy}
 }
 
 // checkText trims a multi-line free-text field (a reason, a note) and checks

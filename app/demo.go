@@ -40,8 +40,11 @@ var ErrDemoStore = errors.New("the store is a demo store (made by serve --demo; 
 
 // LoadDemo marks an empty store as a demo store and loads the bundled
 // synthetic data set into it, unless it was loaded before, and reports
-// whether it loaded it. Demo accounts get DemoPassword and no second
-// factor. On a store that is not a demo store and holds anything (an
+// whether it loaded it: the credentials of static/demo, one account per
+// role, and DemoCases synthetic misconduct cases with the revoked,
+// suspended, banned and lapsed holders they are about (see
+// loadDemoCases). Demo accounts get DemoPassword and no second
+// factor. A load cut short is completed by the next. On a store that is not a demo store and holds anything (an
 // account, or any audited change: every record is one) it loads nothing
 // and returns an error wrapping ErrRealStore. A store that was served
 // without --demo but holds nothing may still become a demo store: there is
@@ -67,6 +70,7 @@ func (a *App) LoadDemo(ctx context.Context) (bool, error) {
 	if loaded, err := a.hasSecret(ctx, demoMarker); err != nil || loaded {
 		return false, err
 	}
+	cases := a.makeDemoCases()
 	f, err := static.Demo.Open("demo/credentials.csv")
 	if err != nil {
 		return false, fmt.Errorf("app: demo data: %w", err)
@@ -84,6 +88,14 @@ func (a *App) LoadDemo(ctx context.Context) (bool, error) {
 		if _, err := a.addUser(ctx, ActorCLI, u, false); err != nil && !store.IsCode(err, store.EConflict) {
 			return false, fmt.Errorf("app: demo user %s: %w", u.Username, err)
 		}
+	}
+	set, err := cases()
+	if err != nil {
+		return false, err
+	}
+	set.resume = isDemo // marked before this load: an earlier one was cut short
+	if err := a.loadDemoCases(ctx, set); err != nil {
+		return false, err
 	}
 	err = a.store.Update(ctx, func(tx store.Tx) error { return tx.PutSecretIfAbsent(ctx, demoMarker, []byte("1")) })
 	return err == nil, internal("demo marker", err)

@@ -11,13 +11,9 @@ import (
 	"ethicsportal/store"
 )
 
-// The outbox topic of a change to a case's public state (publish, amend,
-// withdraw, expiry, demo load), with payload {"case_id": "<id>"}, and the
-// name under which the index takes it.
-const (
-	caseChangedTopic  = "case.changed"
-	indexConsumerName = "search-index"
-)
+// indexConsumerName is the name under which the search index takes
+// TopicCaseChanged messages.
+const indexConsumerName = "search-index"
 
 // reindexPage is how many cases a rebuild reads from the store at a time.
 const reindexPage = 500
@@ -46,7 +42,7 @@ func (c indexConsumer) Name() string { return indexConsumerName }
 // without a case id can never be delivered: it is logged and dropped
 // rather than retried for ever.
 func (c indexConsumer) Consume(ctx context.Context, m store.OutboxMessage) error {
-	if m.Topic != caseChangedTopic {
+	if m.Topic != TopicCaseChanged {
 		return nil
 	}
 	var p caseChanged

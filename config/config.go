@@ -49,7 +49,28 @@ type Config struct {
 	LogLevel       string // debug, info, warn, error
 	LogFormat      string // text or json
 	AccessLog      bool   // one log line per HTTP request
+
+	// DisclosurePeriods is how many months a published case stays in
+	// public view, by sanction type, counted from its decision date; a
+	// case takes the longest among its sanctions. industry_ban's entry is
+	// the fallback for a ban that no ban record names the case of: a
+	// linked ban's own term wins (see app). Every type of
+	// DefaultDisclosurePeriods has an entry.
+	DisclosurePeriods map[string]int
 }
+
+// DefaultDisclosurePeriods are the months of public view per sanction type
+// when PORTAL_DISCLOSURE_PERIODS does not name the type: six for the light
+// sanctions, a year for a demerit or lost honours, two years for losing a
+// post, three for dismissal and five for losing the qualification or a ban.
+var DefaultDisclosurePeriods = map[string]int{
+	"warning": 6, "public_criticism": 6, "demerit": 12, "major_demerit": 18,
+	"disqualified_from_honours": 12, "demotion": 24, "removal": 24, "removed_from_teaching": 24,
+	"dismissal": 36, "revoke_qualification": 60, "industry_ban": 60,
+}
+
+// maxDisclosureMonths bounds a configured period: a hundred years.
+const maxDisclosureMonths = 1200
 
 // Rate is a number of events per period, written N/s, N/m or N/h.
 type Rate struct {
@@ -126,7 +147,7 @@ func settings() []setting {
 		{"PORTAL_DATABASE_URL", "database-url", "", "postgres://... selects PostgreSQL", str(func(c *Config) *string { return &c.DatabaseURL })},
 		{"PORTAL_REDIS_URL", "redis-url", "", "redis://... (not used yet: Redis is not built)", str(func(c *Config) *string { return &c.RedisURL })},
 		{"PORTAL_REDIS_PREFIX", "redis-prefix", "portal:", "prefix of every Redis key", str(func(c *Config) *string { return &c.RedisPrefix })},
-		{"PORTAL_MEILI_URL", "meili-url", "", "Meilisearch server (not used until search is built)", str(func(c *Config) *string { return &c.MeiliURL })},
+		{"PORTAL_MEILI_URL", "meili-url", "", "Meilisearch server; empty: the embedded index in the data dir", str(func(c *Config) *string { return &c.MeiliURL })},
 		{"PORTAL_MEILI_KEY", "meili-key", "", "Meilisearch key", str(func(c *Config) *string { return &c.MeiliKey })},
 		{"PORTAL_MEILI_INDEX", "meili-index", "cases", "Meilisearch index name", str(func(c *Config) *string { return &c.MeiliIndex })},
 		{"PORTAL_ID_PEPPER", "id-pepper", "", "HMAC key for ID numbers (default: generated, kept in the store)", str(func(c *Config) *string { return &c.IDPepper })},
@@ -167,6 +188,11 @@ func settings() []setting {
 			return fmt.Errorf("want debug, info, warn or error, got %q", v)
 		}},
 		{"PORTAL_ACCESS_LOG", "access-log", "true", "log one line per HTTP request (request id, method, route, status, duration)", boolean(func(c *Config) *bool { return &c.AccessLog })},
+		{"PORTAL_DISCLOSURE_PERIODS", "disclosure-periods", "", "months a published case stays public per sanction type, e.g. warning=6,demerit=12 (types not named keep their defaults; see docs)", func(c *Config, v string) error {
+			p, err := ParseDisclosurePeriods(v)
+			c.DisclosurePeriods = p
+			return err
+		}},
 		{"PORTAL_LOG_FORMAT", "log-format", "text", "text or json", func(c *Config, v string) error {
 			if v != "text" && v != "json" {
 				return fmt.Errorf("want text or json, got %q", v)
@@ -249,6 +275,9 @@ func Default() Config {
 // finish derives dependent values and checks the ones that depend on others.
 func (c *Config) finish() []error {
 	var errs []error
+	if c.DisclosurePeriods == nil { // PORTAL_DISCLOSURE_PERIODS unset (or bad, reported already)
+		c.DisclosurePeriods, _ = ParseDisclosurePeriods("")
+	}
 	c.BaseURLGiven = c.BaseURL != ""
 	// An invalid address was reported when it was read, and left Addr
 	// empty: a base URL derived from it is not blamed on PORTAL_BASE_URL.
@@ -365,6 +394,42 @@ func parsePrefixes(v string) ([]netip.Prefix, error) {
 			return nil, fmt.Errorf("want CIDRs such as 10.0.0.0/8, got %q", part)
 		}
 		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// ParseDisclosurePeriods reads "type=months,..." over the defaults: every
+// type of DefaultDisclosurePeriods is in the result, with the months v gives
+// it or its default. A type v names must be one of those, once, with 1 to
+// 1200 months.
+func ParseDisclosurePeriods(v string) (map[string]int, error) {
+	out := make(map[string]int, len(DefaultDisclosurePeriods))
+	for k, n := range DefaultDisclosurePeriods {
+		out[k] = n
+	}
+	seen := map[string]bool{}
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		name, months, ok := strings.Cut(part, "=")
+		name = strings.TrimSpace(name)
+		if !ok {
+			return nil, fmt.Errorf("want type=months pairs such as warning=6,demerit=12, got %q", part)
+		}
+		if _, known := DefaultDisclosurePeriods[name]; !known {
+			return nil, fmt.Errorf("unknown sanction type %q", name)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("%s is given twice", name)
+		}
+		seen[name] = true
+		n, err := strconv.Atoi(strings.TrimSpace(months))
+		if err != nil || n < 1 || n > maxDisclosureMonths {
+			return nil, fmt.Errorf("%s: want a number of months from 1 to %d, got %q", name, maxDisclosureMonths, months)
+		}
+		out[name] = n
 	}
 	return out, nil
 }

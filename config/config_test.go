@@ -155,3 +155,27 @@ func TestRequestTimeout(t *testing.T) {
 		}
 	}
 }
+
+func TestDisclosurePeriods(t *testing.T) {
+	c := Default()
+	if len(c.DisclosurePeriods) != len(DefaultDisclosurePeriods) || c.DisclosurePeriods["warning"] != 6 ||
+		c.DisclosurePeriods["dismissal"] != 36 || c.DisclosurePeriods["industry_ban"] != 60 {
+		t.Fatalf("default periods: %v", c.DisclosurePeriods)
+	}
+	c, err := load(t, map[string]string{"PORTAL_DISCLOSURE_PERIODS": " warning=3, demotion = 30 "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DisclosurePeriods["warning"] != 3 || c.DisclosurePeriods["demotion"] != 30 || c.DisclosurePeriods["demerit"] != 12 {
+		t.Fatalf("overridden periods: %v", c.DisclosurePeriods)
+	}
+	if DefaultDisclosurePeriods["warning"] != 6 {
+		t.Fatal("loading changed the defaults")
+	}
+	for _, bad := range []string{"warning", "warning=0", "warning=1201", "warning=x", "scolding=6", "warning=6,warning=7"} {
+		_, err := load(t, map[string]string{"PORTAL_DISCLOSURE_PERIODS": bad})
+		if err == nil || !strings.Contains(err.Error(), "PORTAL_DISCLOSURE_PERIODS") {
+			t.Errorf("%q: %v, want an error naming the variable", bad, err)
+		}
+	}
+}

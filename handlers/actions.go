@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -109,12 +110,25 @@ func (s *Server) action(c *fiber.Ctx) error {
 	return c.JSON(toActionJSON(act))
 }
 
+// approveRequest is the optional body of an approval.
+type approveRequest struct {
+	AcknowledgeFindings string `json:"acknowledge_findings"`
+}
+
+// approveAction takes no body, or {"acknowledge_findings"} when the case
+// an approval publishes holds findings of the redaction check.
 func (s *Server) approveAction(c *fiber.Ctx) error {
 	id, err := actionID(c)
 	if err != nil {
 		return err
 	}
-	ap, err := s.app.ApproveAction(c.UserContext(), principal(c), id)
+	var req approveRequest
+	if len(bytes.TrimSpace(c.Body())) > 0 {
+		if err := decodeJSON(c, &req, true); err != nil {
+			return err
+		}
+	}
+	ap, err := s.app.ApproveActionWith(c.UserContext(), principal(c), id, app.ApprovalInput{AcknowledgeFindings: req.AcknowledgeFindings})
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,9 @@ type Problem struct {
 	Field     string `json:"field,omitempty"`
 	Instance  string `json:"instance,omitempty"`
 	RequestID string `json:"request_id,omitempty"`
+	// Findings lists what the redaction check found, with the code
+	// redaction_findings.
+	Findings []app.Finding `json:"findings,omitempty"`
 }
 
 // Codes that only the HTTP layer produces.
@@ -59,6 +62,8 @@ var statusOf = map[string]int{
 	// The register refuses these changes whatever the request's form.
 	store.EIdentityChange: fiber.StatusConflict,
 	store.EIDNameMismatch: fiber.StatusUnprocessableEntity,
+	// Publishing personal data takes an approver's acknowledgement.
+	store.ERedactionFindings: fiber.StatusUnprocessableEntity,
 }
 
 // codeOfStatus turns Fiber's own errors (no route, body over the server
@@ -108,6 +113,10 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		var e *store.Error
 		if errors.As(err, &e) && p.Status < 500 {
 			p.Field = e.Field
+		}
+		var found *app.FindingsError
+		if errors.As(err, &found) {
+			p.Findings = found.Findings
 		}
 	}
 	if p.Status >= 500 {

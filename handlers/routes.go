@@ -18,6 +18,7 @@ func (s *Server) routes() {
 	jsonBody := limitBody(cfg.BodyLimit)
 	csvBody := limitBody(cfg.CSVBodyLimit)
 	verifyLimit := rateLimit("verify", lim.Verify)
+	pageLimit := rateLimit("search", lim.Search) // case pages and the feed share the search allowance
 
 	r := s.fiber
 	r.Use(s.observe, recover.New(), requestIDs, withDeadline(cfg.RequestTimeout), s.securityHeaders, validUTF8, s.clientIPs, refuseConflictingFraming)
@@ -37,7 +38,9 @@ func (s *Server) routes() {
 	api.Post("/receipts/check", noStore, verifyLimit, jsonBody, s.checkReceipt)
 	api.Get("/audit/checkpoint", rateLimit("checkpoint", lim.Search), s.auditCheckpoint)
 	api.Get("/audit/checkpoint/key", s.auditCheckpointKey)
-	api.Get("/cases", rateLimit("search", lim.Search), s.searchCases)
+	api.Get("/cases", pageLimit, s.searchCases)
+	api.Get("/cases/:id", pageLimit, s.publicCase)
+	r.Get("/feed.atom", pageLimit, s.feed)
 
 	// Signing in and out.
 	api.Post("/auth/login", noStore, jsonBody, s.login)
@@ -52,13 +55,21 @@ func (s *Server) routes() {
 	admin.Get("/credentials/:certificate_no", registrar, s.credential)
 	admin.Get("/bans", requireRole(store.RoleRegistrar, store.RoleReviewer), s.holderBans)
 
+	// Cases: drafted by an editor, read also by the reviewers who approve their publication.
+	editor := requireRole(store.RoleEditor)
+	caseReader := requireRole(store.RoleEditor, store.RoleReviewer)
+	admin.Post("/cases", editor, jsonBody, s.createCase)
+	admin.Get("/cases", caseReader, s.listCases)
+	admin.Get("/cases/:id", caseReader, s.adminCase)
+	admin.Patch("/cases/:id", editor, jsonBody, s.patchCase)
+
 	// Two-person actions: one proposes (the kind decides which role), another approves.
 	reviewer := requireRole(store.RoleReviewer)
 	anyRole := requireRole(store.Roles...)
 	admin.Post("/actions", requireRole(store.RoleEditor, store.RoleRegistrar), jsonBody, s.proposeAction)
 	admin.Get("/actions", anyRole, s.listActions)
 	admin.Get("/actions/:id", anyRole, s.action)
-	admin.Post("/actions/:id/approve", reviewer, s.approveAction)
+	admin.Post("/actions/:id/approve", reviewer, jsonBody, s.approveAction)
 	admin.Post("/actions/:id/reject", reviewer, jsonBody, s.rejectAction)
 
 	// The audit log.

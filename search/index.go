@@ -89,10 +89,12 @@ const (
 // against the taxonomy; the index never builds a filter from unchecked
 // text.
 //
-// Matching: Text is folded and split on white space into words; a document
-// matches when each word occurs, as written (a run of Chinese characters
-// in that order), in its folded title, summary, body, subject name, school
-// or authority. Empty Text matches every document.
+// Matching: Text is folded and lower-cased (MatchText) and split on white
+// space into words (Words: at most MaxWords; later ones are not searched); a
+// document matches when each word occurs, as written (a run of characters
+// in that order), in its title, summary, body, subject name, school or
+// authority folded and lower-cased the same way. Empty Text matches every
+// document.
 //
 // Filters combine with AND; the values of one repeatable filter (Categories,
 // Sanctions) with OR.

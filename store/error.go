@@ -33,6 +33,9 @@ const (
 	EIdentityChange = "identity_change"
 	// An ID number belongs to a person registered under another name.
 	EIDNameMismatch = "id_name_mismatch"
+	// A case to be published holds what looks like personal data, and the
+	// approval did not acknowledge it.
+	ERedactionFindings = "redaction_findings"
 )
 
 // Error is the one error type the application returns to its callers. Code

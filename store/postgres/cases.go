@@ -32,7 +32,7 @@ FROM cases LEFT JOIN case_revisions AS r ON r.case_id = cases.id
 WHERE cases.id = $1 ORDER BY r.seq`
 
 // pendingCases keeps the cases that are the object of a pending action and,
-// unless $1 is '', have status $1. The pending actions are few and reached
+// unless $1 is empty, have status $1. The pending actions are few and reached
 // through the actions (status, id) index; each names its case by key.
 const pendingCases = `id IN (SELECT substr(object, 6) FROM actions
 		WHERE status = 'pending' AND substr(object, 1, 5) = 'case:')
@@ -132,7 +132,8 @@ func (r reader) CaseByID(ctx context.Context, id string) (*store.Case, error) {
 }
 
 // Cases returns a page of the cases matching f, most recently updated first
-// (ties by id), and how many match in all. A Limit of 0 or less means no
+// (ties by id; a zero UpdatedAt last, where SQLite sorts it too), and how
+// many match in all. A Limit of 0 or less means no
 // limit; a negative Offset counts as 0. As for Actions, the count is taken
 // in the statement that reads the page; only a page past the end needs a
 // statement of its own for it.
@@ -151,7 +152,7 @@ func (r reader) Cases(ctx context.Context, f store.CaseFilter) ([]store.Case, in
 	case f.Status != "":
 		where, args = `WHERE status = $1`, []any{f.Status}
 	}
-	page := fmt.Sprintf(`SELECT count(*) OVER (), %s FROM cases %s ORDER BY updated_at DESC, id LIMIT $%d OFFSET $%d`,
+	page := fmt.Sprintf(`SELECT count(*) OVER (), %s FROM cases %s ORDER BY updated_at DESC NULLS LAST, id LIMIT $%d OFFSET $%d`,
 		caseCols, where, len(args)+1, len(args)+2)
 	rows, err := r.q.Query(ctx, page, append(args, limit, offset)...)
 	if err != nil {
@@ -188,14 +189,15 @@ func (r reader) PublishedCases(ctx context.Context, after string, limit int) ([]
 }
 
 // NewestVisibleCases returns up to limit cases visible on today, newest
-// PublishedAt first, ties by id; none for a limit of 0 or less.
+// PublishedAt first (a zero one last), ties by id; none for a limit of 0 or
+// less.
 func (r reader) NewestVisibleCases(ctx context.Context, today store.Date, limit int) ([]store.Case, error) {
 	if limit <= 0 {
 		return []store.Case{}, nil
 	}
 	return r.queryCases(ctx, "newest visible cases", `SELECT `+caseCols+` FROM cases
 		WHERE status = 'published' AND (publish_until IS NULL OR publish_until >= $1)
-		ORDER BY published_at DESC, id LIMIT $2`, dateArg(today), limit)
+		ORDER BY published_at DESC NULLS LAST, id LIMIT $2`, dateArg(today), limit)
 }
 
 // PublicationGeneration returns the publication generation, 0 on a new
@@ -312,8 +314,11 @@ func (t *tx) AddCaseRevision(ctx context.Context, caseID string, r *store.CaseRe
 // with SKIP LOCKED, so a case another sweep holds is passed over (and the
 // next candidate taken instead), and one it expired and committed since
 // this statement's snapshot is re-checked on its new version and dropped.
-// The outer condition repeats "not expired" as the guard that holds
-// whatever the plan.
+// The candidates are picked in a materialised CTE, run once: as a subquery
+// of the UPDATE, a plan may rescan it after the UPDATE has changed some of
+// its rows, and a rescan then passes over those and takes more than limit
+// (seen). The UPDATE repeats "not expired" as the guard that holds whatever
+// the plan.
 func (t *tx) ExpireCases(ctx context.Context, today store.Date, at time.Time, limit int) ([]string, error) {
 	if at.IsZero() {
 		return nil, store.FieldError(store.EInvalid, "expired_at", "a case expires at a time")
@@ -321,12 +326,13 @@ func (t *tx) ExpireCases(ctx context.Context, today store.Date, at time.Time, li
 	if limit <= 0 || today.IsZero() {
 		return []string{}, nil
 	}
-	rows, err := t.tx.Query(ctx, `UPDATE cases SET expired_at = $1, version = version + 1
-		WHERE id IN (SELECT id FROM cases
-				WHERE status = 'published' AND expired_at IS NULL AND publish_until < $2
-				ORDER BY publish_until, id LIMIT $3 FOR UPDATE SKIP LOCKED)
-			AND status = 'published' AND expired_at IS NULL
-		RETURNING id`, timeArg(at), dateArg(today), limit)
+	rows, err := t.tx.Query(ctx, `WITH due AS MATERIALIZED (
+			SELECT id FROM cases
+			WHERE status = 'published' AND expired_at IS NULL AND publish_until < $2
+			ORDER BY publish_until, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+		UPDATE cases SET expired_at = $1, version = version + 1 FROM due
+		WHERE cases.id = due.id AND cases.status = 'published' AND cases.expired_at IS NULL
+		RETURNING cases.id`, timeArg(at), dateArg(today), limit)
 	if err != nil {
 		return nil, wrap("expire cases", err)
 	}

@@ -32,7 +32,7 @@ FROM cases LEFT JOIN case_revisions AS r ON r.case_id = cases.id
 WHERE cases.id = ? ORDER BY r.seq`
 
 // pendingCases keeps the cases that are the object of a pending action and,
-// unless ?1 is '', have status ?1. The pending actions are few and reached
+// unless ?1 is empty, have status ?1. The pending actions are few and reached
 // through the actions (status, id) index; each names its case by key.
 const pendingCases = `id IN (SELECT substr(object, 6) FROM actions
 		WHERE status = 'pending' AND substr(object, 1, 5) = 'case:')
@@ -59,9 +59,10 @@ const addCaseRevisionSQL = `INSERT INTO case_revisions (case_id, seq, at, note, 
 	RETURNING seq`
 
 // expireCasesSQL marks up to ?3 published, unexpired cases whose
-// disclosure ended before ?2 as expired at ?1, walking the expiry index.
+// disclosure ended before ?2 as expired at ?1, walking the expiry index
+// (named, as the planner would take the status index: see stmts.go).
 const expireCasesSQL = `UPDATE cases SET expired_at = ?1, version = version + 1
-	WHERE id IN (SELECT id FROM cases
+	WHERE id IN (SELECT id FROM cases INDEXED BY cases_expiry
 		WHERE status = 'published' AND expired_at IS NULL AND publish_until < ?2
 		ORDER BY publish_until, id LIMIT ?3)
 	RETURNING id`

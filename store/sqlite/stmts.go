@@ -191,9 +191,12 @@ var stmtSQL = [numStmts]string{
 	sCountCases:         `SELECT count(*) FROM cases`,
 	sCountCasesByStatus: `SELECT count(*) FROM cases WHERE status = ?`,
 	sCountCasesPending:  `SELECT count(*) FROM cases WHERE ` + pendingCases,
-	sPublishedCases: `SELECT ` + caseCols + ` FROM cases WHERE status = 'published' AND id > ?
-		ORDER BY id LIMIT ?`,
-	sNewestVisibleCases: `SELECT ` + caseCols + ` FROM cases
+	// The store never runs ANALYZE, and without statistics the planner
+	// takes the (status, updated_at) index for status = 'published' and
+	// sorts what it finds; the partial indexes give the order as it is.
+	sPublishedCases: `SELECT ` + caseCols + ` FROM cases INDEXED BY cases_published_id
+		WHERE status = 'published' AND id > ? ORDER BY id LIMIT ?`,
+	sNewestVisibleCases: `SELECT ` + caseCols + ` FROM cases INDEXED BY cases_published_feed
 		WHERE status = 'published' AND (publish_until IS NULL OR publish_until >= ?)
 		ORDER BY published_at DESC, id LIMIT ?`,
 	sPublicationGeneration: `SELECT generation FROM publication_generation WHERE id = 1`,

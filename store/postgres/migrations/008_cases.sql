@@ -36,14 +36,16 @@ CREATE TABLE cases (
 );
 
 -- The admin list, of one status or of all, most recently updated first.
-CREATE INDEX cases_status_updated_idx ON cases (status, updated_at DESC, id);
-CREATE INDEX cases_updated_idx ON cases (updated_at DESC, id);
+-- NULLS LAST, as SQLite sorts a NULL (the zero time) in a descending
+-- order, so that both stores list alike.
+CREATE INDEX cases_status_updated_idx ON cases (status, updated_at DESC NULLS LAST, id);
+CREATE INDEX cases_updated_idx ON cases (updated_at DESC NULLS LAST, id);
 -- The feed: published cases, newest first.
-CREATE INDEX cases_published_feed_idx ON cases (published_at DESC, id) WHERE status = 'published';
+CREATE INDEX cases_published_feed_idx ON cases (published_at DESC NULLS LAST, id) WHERE status = 'published';
 -- Reindexing pages through the published cases by id.
 CREATE INDEX cases_published_id_idx ON cases (id) WHERE status = 'published';
 -- The expiry sweep: published cases not yet expired, by end of disclosure.
-CREATE INDEX cases_expiry_idx ON cases (publish_until) WHERE status = 'published' AND expired_at IS NULL;
+CREATE INDEX cases_expiry_idx ON cases (publish_until, id) WHERE status = 'published' AND expired_at IS NULL;
 
 -- seq numbers the amendments of one case from 1. action_id NULL: no action.
 CREATE TABLE case_revisions (

@@ -42,7 +42,7 @@ CREATE INDEX cases_published_feed ON cases (published_at DESC, id) WHERE status 
 -- Reindexing pages through the published cases by id.
 CREATE INDEX cases_published_id ON cases (id) WHERE status = 'published';
 -- The expiry sweep: published cases not yet expired, by end of disclosure.
-CREATE INDEX cases_expiry ON cases (publish_until) WHERE status = 'published' AND expired_at IS NULL;
+CREATE INDEX cases_expiry ON cases (publish_until, id) WHERE status = 'published' AND expired_at IS NULL;
 
 -- seq numbers the amendments of one case from 1. action_id NULL: no action.
 CREATE TABLE case_revisions (
