@@ -268,3 +268,68 @@ func TestSearchWithoutTheIndex(t *testing.T) {
 		t.Fatalf("taxonomy without the index: %d", r.status)
 	}
 }
+
+// TestActionsReachSearch: publication, amendment and withdrawal applied
+// through two-person actions reach search within two seconds each, with
+// the outbox worker running as the server runs it; a case past its
+// disclosure period leaves search the day after, with no message at all.
+func TestActionsReachSearch(t *testing.T) {
+	e := newEnv(t, map[string]string{"PORTAL_RATE_SEARCH": "100000/s"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.app.RunWorker(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	tm := e.team()
+
+	// hits polls search for q until want(ids) holds, failing after 2 s.
+	hits := func(q string, what string, want func(ids []string) bool) {
+		t.Helper()
+		began := time.Now()
+		for {
+			r := e.do("GET", "/api/v1/cases?q="+url.QueryEscape(q), nil)
+			if r.status != 200 {
+				t.Fatalf("search %q: %d %s", q, r.status, r.body)
+			}
+			var got []string
+			for _, h := range r.json["hits"].([]any) {
+				got = append(got, h.(map[string]any)["id"].(string))
+			}
+			if want(got) {
+				return
+			}
+			if time.Since(began) > 2*time.Second {
+				t.Fatalf("%s: not within 2 s; search %q finds %v", what, q, got)
+			}
+			time.Sleep(20 * time.Millisecond) // polling with a deadline
+		}
+	}
+	is := func(id string) func([]string) bool {
+		return func(ids []string) bool { return len(ids) == 1 && ids[0] == id }
+	}
+	none := func(ids []string) bool { return len(ids) == 0 }
+
+	id := e.publish(tm.editor, tm.reviewer, map[string]any{"title": "某小学教师體罰學生"}, "")
+	hits("体罚", "publication", is(id))
+
+	amend := e.propose(tm.editor, map[string]any{"kind": "amend_case", "case_id": id, "reason": "更正",
+		"changes": map[string]any{"title": "某小学教师辱骂学生"}, "note": "更正了标题"})
+	if r := e.approve(tm.reviewer, amend); r.status != 200 {
+		t.Fatalf("amend: %d %s", r.status, r.body)
+	}
+	hits("辱骂", "amendment", is(id))
+	hits("某小学教师體罰學生", "amendment", none) // the old title; the summary and body say 多次体罚学生
+	wd := e.propose(tm.editor, map[string]any{"kind": "withdraw_case", "case_id": id, "reason": "经复核，处理决定已撤销"})
+	if r := e.approve(tm.reviewer, wd); r.status != 200 {
+		t.Fatalf("withdraw: %d %s", r.status, r.body)
+	}
+	hits("辱骂", "withdrawal", none)
+	hits("", "withdrawal", none)
+
+	// caseDraft's demerit decided 2026-04-20 is public until 2027-04-20.
+	other := e.publish(tm.editor, tm.reviewer, nil, "")
+	hits("体罚", "publication", is(other))
+	e.clock.Add(323 * 24 * time.Hour) // 2027-04-20
+	hits("体罚", "the last day", is(other))
+	e.clock.Add(24 * time.Hour)
+	hits("体罚", "expiry", none)
+}
