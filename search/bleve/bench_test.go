@@ -23,6 +23,7 @@ import (
 //	go test -c -o /tmp/bleve.test ./search/bleve
 //	PORTAL_BLEVE_BENCH=100000 GOMAXPROCS=1 taskset -c 0 /tmp/bleve.test -test.run TestBenchSearch -test.v
 //
+// PORTAL_BLEVE_BENCH_REPS runs each query that many times and counts its fastest run (default 1).
 // PORTAL_BLEVE_BENCH_DIR keeps the index there and reuses it when it already holds that many
 // cases (the build is then not measured again). It reports the build time and size, then p50,
 // p90, p99 and max over a fixed set of 500 one- and two-word queries in four passes: text only,
@@ -63,6 +64,10 @@ func TestBenchSearch(t *testing.T) {
 	}
 	t.Logf("index size %.0f MiB", float64(dirSize(t, dir))/(1<<20))
 
+	// Each query runs reps times and counts its fastest run: the machine is shared, and a query
+	// that another process delayed once is not a slow query.
+	reps, _ := strconv.Atoi(os.Getenv("PORTAL_BLEVE_BENCH_REPS"))
+	reps = max(reps, 1)
 	queries := benchQueries()
 	filtered := benchFilters(len(queries))
 	type pass struct {
@@ -95,12 +100,16 @@ func TestBenchSearch(t *testing.T) {
 				f := filtered[i]
 				q.District, q.Stage, q.Categories, q.Sanctions, q.From, q.To = f.District, f.Stage, f.Categories, f.Sanctions, f.From, f.To
 			}
-			start := time.Now()
-			if _, err := x.Search(ctx, q); err != nil {
-				t.Fatal(err)
+			best := time.Duration(1<<63 - 1)
+			for range reps {
+				start := time.Now()
+				if _, err := x.Search(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+				best = min(best, time.Since(start))
 			}
 			if record {
-				times = append(times, timed{time.Since(start), q.Text})
+				times = append(times, timed{best, q.Text})
 			}
 			if !p.text && i == 49 {
 				break // an empty query is the same query every time
