@@ -3,6 +3,7 @@ package bleve
 import (
 	"context"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	blevesearch "github.com/blevesearch/bleve/v2"
@@ -41,7 +42,7 @@ func candidates(ctx context.Context, reader index.IndexReader, idx blevesearch.I
 			if cands[seg] != nil && cands[seg].IsEmpty() {
 				continue
 			}
-			bm, err := termBitmap(ss.Segment(), w)
+			bm, err := termBitmap(ss.Segment(), gramField(w), w)
 			if err != nil {
 				return nil, err
 			}
@@ -59,9 +60,17 @@ func candidates(ctx context.Context, reader index.IndexReader, idx blevesearch.I
 // orIntoer is what a zap postings list offers beyond the segment API: its bitmap whole.
 type orIntoer interface{ OrInto(*roaring.Bitmap) }
 
-// termBitmap returns the documents of seg (deleted ones included) whose text holds the gram term.
-func termBitmap(seg segment.Segment, term string) (*roaring.Bitmap, error) {
-	dict, err := seg.Dictionary(fieldText)
+// gramField returns the field that holds the gram w.
+func gramField(w string) string {
+	if utf8.RuneCountInString(w) == maxGram {
+		return fieldLong
+	}
+	return fieldText
+}
+
+// termBitmap returns the documents of seg (deleted ones included) whose field holds the gram term.
+func termBitmap(seg segment.Segment, field, term string) (*roaring.Bitmap, error) {
+	dict, err := seg.Dictionary(field)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +98,7 @@ func termBitmap(seg segment.Segment, term string) (*roaring.Bitmap, error) {
 
 // phraseBitmaps runs the phrase of grams and returns its hits by segment of v.
 func phraseBitmaps(ctx context.Context, reader index.IndexReader, idx blevesearch.Index, v *view, grams []string) ([]*roaring.Bitmap, error) {
-	s, err := query.NewPhraseQuery(grams, fieldText).Searcher(ctx, reader, idx.Mapping(), bsearch.SearcherOptions{Score: "none"})
+	s, err := query.NewPhraseQuery(grams, fieldLong).Searcher(ctx, reader, idx.Mapping(), bsearch.SearcherOptions{Score: "none"})
 	if err != nil {
 		return nil, fmt.Errorf("phrase %q: %w", grams, err)
 	}
