@@ -74,36 +74,8 @@ func (f *Folder) Fold(s string) string {
 func (f *Folder) convert(s string) (_ string, changed bool) {
 	for _, group := range f.t2s.DictChains {
 		var out []byte // nil until the first replacement, so unchanged text costs no allocation
-		var b [1]byte
 		for i := 0; i < len(s); {
-			keyLen, value := 0, ""
-			for _, d := range group.Dicts {
-				from, runes := 0, 0
-				for k := i; k < len(s); k++ {
-					if utf8.RuneStart(s[k]) {
-						if runes == t2sWindow {
-							break
-						}
-						runes++
-					}
-					b[0] = s[k]
-					to, err := d.Trie.Jump(b[:], from)
-					if err != nil {
-						break
-					}
-					if v, err := d.Trie.Value(to); err == nil {
-						keyLen, value = k+1-i, d.Values[v][0]
-					}
-					from = to
-				}
-				if keyLen > 0 {
-					break
-				}
-			}
-			if keyLen == 0 {
-				_, keyLen = utf8.DecodeRuneInString(s[i:])
-				value = s[i : i+keyLen]
-			}
+			keyLen, value := t2sMatch(group, s, i)
 			if out == nil && value != s[i:i+keyLen] {
 				out = make([]byte, i, len(s)+8)
 				copy(out, s[:i])
@@ -120,6 +92,38 @@ func (f *Folder) convert(s string) (_ string, changed bool) {
 		}
 	}
 	return s, changed
+}
+
+// t2sMatch is one step of a conversion chain at byte i of s: the first dictionary of the group
+// with any match wins, and within it the longest key (up to t2sWindow runes). It returns the
+// key's length in bytes and its replacement; an unmatched rune is its own replacement.
+func t2sMatch(group *opencc.Group, s string, i int) (keyLen int, value string) {
+	var b [1]byte
+	for _, d := range group.Dicts {
+		from, runes := 0, 0
+		for k := i; k < len(s); k++ {
+			if utf8.RuneStart(s[k]) {
+				if runes == t2sWindow {
+					break
+				}
+				runes++
+			}
+			b[0] = s[k]
+			to, err := d.Trie.Jump(b[:], from)
+			if err != nil {
+				break
+			}
+			if v, err := d.Trie.Value(to); err == nil {
+				keyLen, value = k+1-i, d.Values[v][0]
+			}
+			from = to
+		}
+		if keyLen > 0 {
+			return keyLen, value
+		}
+	}
+	_, keyLen = utf8.DecodeRuneInString(s[i:])
+	return keyLen, s[i : i+keyLen]
 }
 
 func isASCII(s string) bool {
