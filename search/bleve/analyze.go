@@ -155,7 +155,7 @@ func newDocument(f *search.Folder, d search.Document) (*document.Document, error
 	if err != nil {
 		return nil, fmt.Errorf("encoding document %s: %w", d.ID, err)
 	}
-	title := matchText(f, d.Title)
+	title := search.MatchText(f, d.Title)
 	var text strings.Builder
 	for i, part := range []string{d.Title, d.Summary, d.Body, d.SubjectName, d.School, d.Authority} {
 		if i > 0 {
@@ -164,7 +164,7 @@ func newDocument(f *search.Folder, d search.Document) (*document.Document, error
 		if i == 0 {
 			text.WriteString(title)
 		} else {
-			text.WriteString(matchText(f, part))
+			text.WriteString(search.MatchText(f, part))
 		}
 	}
 
@@ -226,30 +226,4 @@ func dateNum(digits []byte) int32 {
 		n = n*10 + int32(c-'0')
 	}
 	return n
-}
-
-// matchText is search.MatchText: folded and lower-cased rune by rune.
-func matchText(f *search.Folder, s string) string {
-	s = f.Fold(s)
-	for _, r := range s {
-		if unicode.ToLower(r) != r {
-			return strings.Map(unicode.ToLower, s)
-		}
-	}
-	return s
-}
-
-// words is search.Words: the query's words in match form, without repeats, at most ten.
-func words(f *search.Folder, text string) []string {
-	var ws []string
-	for w := range strings.FieldsSeq(matchText(f, text)) {
-		if slices.Contains(ws, w) {
-			continue
-		}
-		if len(ws) == 10 {
-			break
-		}
-		ws = append(ws, w)
-	}
-	return ws
 }

@@ -108,8 +108,8 @@ func (c *collector) result(f *search.Folder, v *view) (search.Result, error) {
 		}
 		res.Hits = append(res.Hits, search.Hit{
 			Document:         d,
-			HighlightTitle:   highlight(f, d.Title, p.words),
-			HighlightSummary: highlight(f, d.Summary, p.words),
+			HighlightTitle:   search.Highlight(f, d.Title, p.words),
+			HighlightSummary: search.Highlight(f, d.Summary, p.words),
 		})
 	}
 	return res, nil

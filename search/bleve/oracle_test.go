@@ -27,7 +27,7 @@ func newOracle(f *search.Folder, docs []search.Document) *oracle {
 	for _, d := range docs {
 		var parts []string
 		for _, s := range []string{d.Title, d.Summary, d.Body, d.SubjectName, d.School, d.Authority} {
-			parts = append(parts, matchText(f, s))
+			parts = append(parts, search.MatchText(f, s))
 		}
 		o.text = append(o.text, parts)
 	}
@@ -35,7 +35,7 @@ func newOracle(f *search.Folder, docs []search.Document) *oracle {
 }
 
 func (o *oracle) match(q search.Query) (matched []search.Document, facets search.Facets) {
-	ws := words(o.f, q.Text)
+	ws := search.Words(o.f, q.Text)
 	facets = search.Facets{District: map[string]int{}, Stage: map[string]int{}, Category: map[string]int{}, Sanction: map[string]int{}}
 	for i, d := range o.docs {
 		if !d.PublishUntil.IsZero() && d.PublishUntil.Before(q.Today) {

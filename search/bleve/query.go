@@ -51,7 +51,7 @@ func makePlan(f *search.Folder, q search.Query) (*plan, error) {
 		return nil, fmt.Errorf("%w: Offset %d is negative", errInvalid, q.Offset)
 	}
 	p := &plan{
-		words: words(f, q.Text), offset: q.Offset, limit: q.Limit, facets: q.Facets, request: q,
+		words: search.Words(f, q.Text), offset: q.Offset, limit: q.Limit, facets: q.Facets, request: q,
 		today: dateNum([]byte(dateKey(q.Today))),
 		from:  dateNum([]byte(dateKey(q.From))), to: dateNum([]byte(dateKey(q.To))),
 	}
