@@ -1,9 +1,14 @@
 // Package bleve is the embedded full-text index of published cases, on Bleve (scorch).
 //
-// Matching is exact substring matching on folded text (search.MatchText): every character and
-// every pair of adjacent characters is indexed with its position, and a query word is a term or
-// a phrase of its bigrams (see fieldText). The display text is stored as published. Filters are
-// term lookups of typed values; nothing from a query is ever parsed as query syntax.
+// Matching is exact substring matching on folded text (search.MatchText). Every run of one to
+// four characters of the text is indexed as a term ("gram"), the four-character ones with their
+// positions, so a query word of up to four characters is one term lookup and a longer one a
+// phrase of four-character grams (see analyze.go). Words are found segment by segment as bitmaps
+// of document numbers and intersected; filters, expiry, facets and ordering are then read from
+// in-memory columns built once per segment from its doc values (columns.go), and only the hits
+// of the page are loaded from storage, where the display text is kept as published. Nothing
+// from a query is ever parsed as query syntax: words are terms, filter values are compared as
+// typed values.
 //
 // On disk, dir holds the index in a subdirectory named by the file CURRENT. Rebuild makes a new
 // subdirectory, fills it, and renames a new CURRENT into place, so a crash at any point leaves
@@ -80,7 +85,12 @@ func Open(dir string, f *search.Folder) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bleve: opening %s: %w", path, err)
 	}
-	return &Index{f: f, dir: dir, cols: newColumnCache(), cur: idx, name: name}, nil
+	x := &Index{f: f, dir: dir, cols: newColumnCache(), cur: idx, name: name}
+	if err := x.warm(idx); err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("bleve: opening %s: %w", path, err)
+	}
+	return x, nil
 }
 
 // openNew makes the first index of dir and makes it current.
@@ -249,6 +259,9 @@ func (x *Index) Rebuild(ctx context.Context, fill func(put func(docs []search.Do
 	if err := ctx.Err(); err != nil {
 		return discard(err)
 	}
+	if err := x.warm(idx); err != nil {
+		return discard(err)
+	}
 
 	x.mu.Lock()
 	if x.closed {
@@ -272,6 +285,26 @@ func (x *Index) Rebuild(ctx context.Context, fill func(put func(docs []search.Do
 		return fmt.Errorf("bleve: rebuild: removing the old index: %w", err)
 	}
 	return nil
+}
+
+// warm builds the columns of idx's segments, so that the first search after Open or Rebuild does
+// not pay for them.
+func (x *Index) warm(idx blevesearch.Index) error {
+	adv, err := idx.Advanced()
+	if err != nil {
+		return err
+	}
+	reader, err := adv.Reader()
+	if err != nil {
+		return err
+	}
+	defer reader.Close()
+	snap, ok := reader.(*scorch.IndexSnapshot)
+	if !ok {
+		return fmt.Errorf("unexpected index reader %T", reader)
+	}
+	_, err = x.cols.view(snap)
+	return err
 }
 
 // Count implements search.Index.
