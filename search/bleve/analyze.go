@@ -29,6 +29,9 @@ const (
 	// word of maxGram characters is one term here; a longer one is a phrase of such grams
 	// (phraseGrams). Only this field keeps positions, which phrases alone read.
 	fieldLong = "p"
+	// fieldTitle holds the grams of 1 to maxGram characters of the title alone, which the
+	// relevance order ranks by (titleLevels).
+	fieldTitle = "h"
 	// fieldKeys holds one keyword per value that filters, facets and ordering read (see the key*
 	// prefixes), kept as doc values, from which the columns of each segment are built.
 	fieldKeys = "k"
@@ -77,6 +80,7 @@ type gramAnalyzer struct{ min, max int }
 var (
 	shortGrams = gramAnalyzer{1, maxGram - 1}
 	longGrams  = gramAnalyzer{maxGram, maxGram}
+	titleGrams = gramAnalyzer{1, maxGram}
 )
 
 // Analyze implements analysis.Analyzer.
@@ -172,6 +176,7 @@ func newDocument(f *search.Folder, d search.Document) (*document.Document, error
 	matchable := []byte(text.String())
 	doc.AddField(document.NewTextFieldCustom(fieldText, nil, matchable, textOptions, shortGrams))
 	doc.AddField(document.NewTextFieldCustom(fieldLong, nil, matchable, longOptions, longGrams))
+	doc.AddField(document.NewTextFieldCustom(fieldTitle, nil, []byte(title), textOptions, titleGrams))
 	doc.AddField(document.NewTextFieldCustom(fieldKeys, nil, []byte(keys(d, title)), keyOptions, keysAnalyzer{}))
 	doc.AddField(document.NewTextFieldWithIndexingOptions(fieldSource, nil, src, storeOptions))
 	return doc, nil

@@ -6,8 +6,8 @@ import (
 	"math/bits"
 	"slices"
 	"strconv"
-	"strings"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	blevesearch "github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 
@@ -62,21 +62,31 @@ func run(ctx context.Context, f *search.Folder, cc *columnCache, idx blevesearch
 					}
 				}
 				if deleted == nil || !deleted.Contains(local) {
-					c.take(cols, seg, local)
+					c.take(cols, seg, local, 0)
 				}
 			}
 			continue
 		}
-		it := cands[seg].ManyIterator()
-		for k := it.NextMany(buf); k > 0; k = it.NextMany(buf) {
-			if n += k; n >= checkEvery {
-				n = 0
-				if err := ctx.Err(); err != nil {
-					return search.Result{}, err
-				}
+		// In relevance order the candidates come by how many words their titles hold, most
+		// first; otherwise all at once.
+		levels := []*roaring.Bitmap{cands[seg]}
+		if p.order == byScore {
+			if levels, err = titleLevels(v, seg, cands[seg], p.words); err != nil {
+				return search.Result{}, err
 			}
-			for _, local := range buf[:k] {
-				c.take(cols, seg, local)
+		}
+		for inTitle := len(levels) - 1; inTitle >= 0; inTitle-- {
+			it := levels[inTitle].ManyIterator()
+			for k := it.NextMany(buf); k > 0; k = it.NextMany(buf) {
+				if n += k; n >= checkEvery {
+					n = 0
+					if err := ctx.Err(); err != nil {
+						return search.Result{}, err
+					}
+				}
+				for _, local := range buf[:k] {
+					c.take(cols, seg, local, inTitle)
+				}
 			}
 		}
 	}
@@ -144,8 +154,9 @@ func newCollector(p *plan, cc *columnCache) *collector {
 	return c
 }
 
-// take considers document local of segment seg, whose columns are cols.
-func (c *collector) take(cols *columns, seg int, local uint32) {
+// take considers document local of segment seg, whose columns are cols and whose title holds
+// inTitle of the words (relevance order only; 0 otherwise).
+func (c *collector) take(cols *columns, seg int, local uint32, inTitle int) {
 	p := c.p
 	if u := cols.until[local]; u != 0 && u < p.today {
 		return
@@ -172,39 +183,15 @@ func (c *collector) take(cols *columns, seg int, local uint32) {
 			c.sanction[bits.TrailingZeros64(m)]++
 		}
 	}
-	e := entry{date: cols.date[local], id: cols.id[local], seg: seg, local: local}
+	e := entry{inTitle: inTitle, date: cols.date[local], id: cols.id[local], seg: seg, local: local}
 	if len(c.hits) < c.keep {
-		if p.order == byScore {
-			e.inTitle = inTitle(cols.title[local], p.words)
-		}
 		c.push(e)
 		return
 	}
-	min := &c.hits[0]
-	if p.order == byScore {
-		// The title check costs more than the rest: skip it when it cannot decide.
-		e.inTitle = min.inTitle
-		if min.inTitle == len(p.words) && !c.worse(min, &e) {
-			return
-		}
-		e.inTitle = inTitle(cols.title[local], p.words)
+	if min := &c.hits[0]; c.worse(min, &e) {
+		*min = e
+		c.down(0)
 	}
-	if !c.worse(min, &e) {
-		return
-	}
-	*min = e
-	c.down(0)
-}
-
-// inTitle counts the words that title holds.
-func inTitle(title string, words []string) int {
-	n := 0
-	for _, w := range words {
-		if strings.Contains(title, w) {
-			n++
-		}
-	}
-	return n
 }
 
 // push adds e to the heap of kept hits (worst on top).

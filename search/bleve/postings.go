@@ -3,6 +3,7 @@ package bleve
 import (
 	"context"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -128,4 +129,68 @@ func phraseBitmaps(ctx context.Context, reader index.IndexReader, idx blevesearc
 		return nil, err
 	}
 	return bms, nil
+}
+
+// titleLevels splits the candidates cands of segment seg by how many of the words their titles
+// hold: levels[k] holds those whose title holds k of them. Words of up to maxGram characters are
+// looked up as grams of the title; a longer word is narrowed by its grams and then checked
+// against the title itself.
+func titleLevels(v *view, seg int, cands *roaring.Bitmap, words []string) ([]*roaring.Bitmap, error) {
+	// atLeast[k] holds the candidates whose titles hold at least k of the words seen so far.
+	atLeast := make([]*roaring.Bitmap, len(words)+1)
+	atLeast[0] = cands
+	for k := 1; k < len(atLeast); k++ {
+		atLeast[k] = roaring.New()
+	}
+	for i, w := range words {
+		in, err := inTitles(v, seg, cands, w)
+		if err != nil {
+			return nil, err
+		}
+		for k := i + 1; k >= 1; k-- {
+			atLeast[k].Or(roaring.And(atLeast[k-1], in))
+		}
+	}
+	levels := make([]*roaring.Bitmap, len(atLeast))
+	for k := range atLeast {
+		if k+1 < len(atLeast) {
+			levels[k] = roaring.AndNot(atLeast[k], atLeast[k+1])
+		} else {
+			levels[k] = atLeast[k]
+		}
+	}
+	return levels, nil
+}
+
+// inTitles returns the candidates of segment seg whose title holds w.
+func inTitles(v *view, seg int, cands *roaring.Bitmap, w string) (*roaring.Bitmap, error) {
+	s := v.segs[seg].Segment()
+	grams := phraseGrams(w)
+	if grams == nil {
+		bm, err := termBitmap(s, fieldTitle, w)
+		if err != nil {
+			return nil, err
+		}
+		bm.And(cands)
+		return bm, nil
+	}
+	bm := cands.Clone()
+	for _, g := range grams {
+		if g == "" {
+			continue
+		}
+		gm, err := termBitmap(s, fieldTitle, g)
+		if err != nil {
+			return nil, err
+		}
+		bm.And(gm)
+	}
+	title := v.cols[seg].title
+	out := roaring.New()
+	for it := bm.Iterator(); it.HasNext(); {
+		if local := it.Next(); strings.Contains(title[local], w) {
+			out.Add(local)
+		}
+	}
+	return out, nil
 }
