@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	blevesearch "github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -31,6 +32,9 @@ import (
 
 	"ethicsportal/search"
 )
+
+// rebuildBatch is how many documents Rebuild gathers into one batch.
+const rebuildBatch = 5000
 
 const (
 	currentFile = "CURRENT"
@@ -99,7 +103,7 @@ func openNew(dir string, f *search.Folder) (*Index, error) {
 	if err := removeStale(dir, ""); err != nil {
 		return nil, fmt.Errorf("bleve: %w", err)
 	}
-	idx, err := create(filepath.Join(dir, name))
+	idx, err := create(filepath.Join(dir, name), false)
 	if err != nil {
 		return nil, err
 	}
@@ -112,11 +116,18 @@ func openNew(dir string, f *search.Folder) (*Index, error) {
 
 // create makes an empty index at path. Documents are built by hand (IndexAdvanced), so the
 // mapping indexes nothing by itself.
-func create(path string) (blevesearch.Index, error) {
+//
+// A bulk index (for Rebuild) does not wait for each batch to reach the disk; its builder waits
+// once, at the end (persist), and reopens it as a normal index before anyone writes to it.
+func create(path string, bulk bool) (blevesearch.Index, error) {
 	m := mapping.NewIndexMapping()
 	m.DefaultMapping = mapping.NewDocumentDisabledMapping()
 	m.IndexDynamic, m.StoreDynamic, m.DocValuesDynamic = false, false, false
-	idx, err := blevesearch.NewUsing(path, m, scorch.Name, scorch.Name, nil)
+	var config map[string]any
+	if bulk {
+		config = map[string]any{"unsafe_batch": true}
+	}
+	idx, err := blevesearch.NewUsing(path, m, scorch.Name, scorch.Name, config)
 	if err != nil {
 		return nil, fmt.Errorf("bleve: creating %s: %w", path, err)
 	}
@@ -225,11 +236,13 @@ func (x *Index) Rebuild(ctx context.Context, fill func(put func(docs []search.Do
 	if err := os.RemoveAll(path); err != nil {
 		return fmt.Errorf("bleve: rebuild: %w", err)
 	}
-	idx, err := create(path)
+	idx, err := create(path, true)
 	if err != nil {
 		return err
 	}
 	discard := func(cause error) error {
+		// idx is the bulk index, or the reopened one, or closed already (a second Close is
+		// harmless); the directory goes either way.
 		idx.Close()
 		if err := os.RemoveAll(path); err != nil {
 			return fmt.Errorf("bleve: rebuild: %w (and removing %s: %w)", cause, path, err)
@@ -237,11 +250,23 @@ func (x *Index) Rebuild(ctx context.Context, fill func(put func(docs []search.Do
 		return fmt.Errorf("bleve: rebuild: %w", cause)
 	}
 
+	// put gathers documents into large batches: each batch becomes a segment, and fewer, larger
+	// segments leave the merger less to redo.
+	b := idx.NewBatch()
+	pending := 0
+	flush := func() error {
+		if pending == 0 {
+			return nil
+		}
+		err := idx.Batch(b)
+		b.Reset()
+		pending = 0
+		return err
+	}
 	put := func(docs []search.Document) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		b := idx.NewBatch()
 		for _, d := range docs {
 			doc, err := newDocument(x.f, d)
 			if err != nil {
@@ -250,13 +275,29 @@ func (x *Index) Rebuild(ctx context.Context, fill func(put func(docs []search.Do
 			if err := b.IndexAdvanced(doc); err != nil {
 				return err
 			}
+			pending++
 		}
-		return idx.Batch(b)
+		if pending >= rebuildBatch {
+			return flush()
+		}
+		return nil
 	}
 	if err := fill(put); err != nil {
 		return discard(err)
 	}
+	if err := flush(); err != nil {
+		return discard(err)
+	}
 	if err := ctx.Err(); err != nil {
+		return discard(err)
+	}
+	if err := persist(idx); err != nil {
+		return discard(err)
+	}
+	if err := idx.Close(); err != nil {
+		return discard(err)
+	}
+	if idx, err = blevesearch.Open(path); err != nil {
 		return discard(err)
 	}
 	if err := x.warm(idx); err != nil {
@@ -283,6 +324,22 @@ func (x *Index) Rebuild(ctx context.Context, fill func(put func(docs []search.Do
 	}
 	if err := os.RemoveAll(filepath.Join(x.dir, oldName)); err != nil {
 		return fmt.Errorf("bleve: rebuild: removing the old index: %w", err)
+	}
+	return nil
+}
+
+// persist returns once everything written to the bulk index idx is on disk: a last batch asks to
+// be told when it is persisted, and the persister writes snapshots whole and in order.
+func persist(idx blevesearch.Index) error {
+	done := make(chan error, 1)
+	b := idx.NewBatch()
+	b.SetInternal([]byte("built"), []byte(time.Now().UTC().Format(time.RFC3339)))
+	b.SetPersistedCallback(func(err error) { done <- err })
+	if err := idx.Batch(b); err != nil {
+		return err
+	}
+	if err := <-done; err != nil {
+		return fmt.Errorf("persisting: %w", err)
 	}
 	return nil
 }
