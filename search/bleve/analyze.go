@@ -147,8 +147,15 @@ func newDocument(f *search.Folder, d search.Document) (*document.Document, error
 	if d.ID == "" {
 		return nil, fmt.Errorf("a document has no ID")
 	}
-	if strings.ContainsRune(d.ID, '\n') {
-		return nil, fmt.Errorf("document ID %q holds a line break", d.ID)
+	// Keys are lines of fieldKeys (keysAnalyzer).
+	keyed := []string{d.ID, d.District, d.Stage}
+	for _, s := range d.Sanctions {
+		keyed = append(keyed, s.Type)
+	}
+	for _, v := range keyed {
+		if strings.ContainsRune(v, '\n') {
+			return nil, fmt.Errorf("document %q: value %q holds a line break", d.ID, v)
+		}
 	}
 	for _, c := range d.Categories {
 		if c < 1 || c >= maxBits {
@@ -186,7 +193,7 @@ func newDocument(f *search.Folder, d search.Document) (*document.Document, error
 func keys(d search.Document, title string) string {
 	var b strings.Builder
 	add := func(prefix byte, v string) {
-		if v == "" || strings.ContainsRune(v, '\n') {
+		if v == "" {
 			return
 		}
 		b.WriteByte(prefix)

@@ -45,11 +45,15 @@ func TestBenchSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer x.Close()
+	var docs []search.Document
+	withBaseline := os.Getenv("PORTAL_BLEVE_BENCH_BASELINE") != ""
+	if have, _ := x.Count(ctx); have != n || withBaseline {
+		start := time.Now()
+		docs = genCases(t, 42, n)
+		t.Logf("generated %d cases in %v", n, time.Since(start).Round(time.Millisecond))
+	}
 	if have, _ := x.Count(ctx); have != n {
 		start := time.Now()
-		docs := genCases(t, 42, n)
-		t.Logf("generated %d cases in %v", n, time.Since(start).Round(time.Millisecond))
-		start = time.Now()
 		cpu := cpuTime(t)
 		err := x.Rebuild(ctx, func(put func([]search.Document) error) error {
 			for b := range slices.Chunk(docs, 1000) {
@@ -68,6 +72,11 @@ func TestBenchSearch(t *testing.T) {
 		}
 	}
 	t.Logf("index size %.0f MiB", float64(dirSize(t, dir))/(1<<20))
+	var base *baseline
+	if withBaseline {
+		base = newBaseline(t, testFolder(), filepath.Join(t.TempDir(), "baseline"), docs)
+		defer base.idx.Close()
+	}
 
 	// Each query runs reps times and counts its fastest run: the machine is shared, and a query
 	// that another process delayed once is not a slow query.
@@ -94,7 +103,7 @@ func TestBenchSearch(t *testing.T) {
 		d time.Duration
 		q string
 	}
-	run := func(p pass, record bool) []timed {
+	run := func(p pass, record bool, do func(context.Context, search.Query) error) []timed {
 		var times []timed
 		for i, text := range queries {
 			q := search.Query{Today: store.NewDate(2025, 6, 1), Limit: 20, Facets: p.facets, Sort: p.sort}
@@ -108,7 +117,7 @@ func TestBenchSearch(t *testing.T) {
 			best := time.Duration(1<<63 - 1)
 			for range reps {
 				start := time.Now()
-				if _, err := x.Search(ctx, q); err != nil {
+				if err := do(ctx, q); err != nil {
 					t.Fatal(err)
 				}
 				best = min(best, time.Since(start))
@@ -122,23 +131,38 @@ func TestBenchSearch(t *testing.T) {
 		}
 		return times
 	}
-	run(passes[1], false) // warm the page cache and the segment readers
-	for _, p := range passes {
-		times := run(p, true)
+	ours := func(ctx context.Context, q search.Query) error {
+		_, err := x.Search(ctx, q)
+		return err
+	}
+	report := func(name string, times []timed) time.Duration {
 		slices.SortFunc(times, func(a, b timed) int { return int(a.d - b.d) })
 		q := func(f float64) time.Duration { return times[int(f*float64(len(times)-1))].d }
 		var sum time.Duration
 		for _, e := range times {
 			sum += e.d
 		}
-		t.Logf("%-22s n=%3d  p50 %6.2f ms  p90 %6.2f ms  p99 %6.2f ms  max %6.2f ms  mean %6.2f ms",
-			p.name, len(times), ms(q(.5)), ms(q(.9)), ms(q(.99)), ms(times[len(times)-1].d), ms(sum/time.Duration(len(times))))
+		t.Logf("%-31s n=%3d  p50 %6.2f ms  p90 %6.2f ms  p99 %6.2f ms  max %6.2f ms  mean %6.2f ms",
+			name, len(times), ms(q(.5)), ms(q(.9)), ms(q(.99)), ms(times[len(times)-1].d), ms(sum/time.Duration(len(times))))
+		return q(.99)
+	}
+	run(passes[1], false, ours) // warm the page cache and the segment readers
+	if base != nil {
+		run(passes[1], false, base.search)
+	}
+	for _, p := range passes {
+		times := run(p, true, ours)
+		p99 := report(p.name, times)
 		if testing.Verbose() && p.text {
 			var slow []string
 			for _, e := range times[len(times)-6:] {
 				slow = append(slow, fmt.Sprintf("%q %.1f", e.q, ms(e.d)))
 			}
 			t.Logf("    slowest: %s", strings.Join(slow, ", "))
+		}
+		if base != nil {
+			bp99 := report(p.name+" (baseline)", run(p, true, base.search))
+			t.Logf("    p99 baseline/ours: %.1fx", float64(bp99)/float64(p99))
 		}
 	}
 }
