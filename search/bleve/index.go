@@ -46,6 +46,9 @@ type Index struct {
 	f    *search.Folder
 	dir  string
 	cols *columnCache
+	// rebuildBatch is how many documents Rebuild gathers into one batch (the constant; tests
+	// lower it).
+	rebuildBatch int
 
 	// rebuild serialises Rebuild.
 	rebuild sync.Mutex
@@ -89,7 +92,7 @@ func Open(dir string, f *search.Folder) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bleve: opening %s: %w", path, err)
 	}
-	x := &Index{f: f, dir: dir, cols: newColumnCache(), cur: idx, name: name}
+	x := &Index{f: f, dir: dir, cols: newColumnCache(), rebuildBatch: rebuildBatch, cur: idx, name: name}
 	if err := x.warm(idx); err != nil {
 		idx.Close()
 		return nil, fmt.Errorf("bleve: opening %s: %w", path, err)
@@ -111,7 +114,7 @@ func openNew(dir string, f *search.Folder) (*Index, error) {
 		idx.Close()
 		return nil, fmt.Errorf("bleve: %w", err)
 	}
-	return &Index{f: f, dir: dir, cols: newColumnCache(), cur: idx, name: name}, nil
+	return &Index{f: f, dir: dir, cols: newColumnCache(), rebuildBatch: rebuildBatch, cur: idx, name: name}, nil
 }
 
 // create makes an empty index at path. Documents are built by hand (IndexAdvanced), so the
@@ -277,7 +280,7 @@ func (x *Index) Rebuild(ctx context.Context, fill func(put func(docs []search.Do
 			}
 			pending++
 		}
-		if pending >= rebuildBatch {
+		if pending >= x.rebuildBatch {
 			return flush()
 		}
 		return nil

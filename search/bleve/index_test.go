@@ -306,7 +306,9 @@ func TestRebuild(t *testing.T) {
 	}
 	assertOnlyCurrent(t, dir)
 
-	// Searches during a rebuild see the old index whole until it returns.
+	// Searches during a rebuild see the old index whole until it returns. Batches of two make
+	// the three documents two batches.
+	x.rebuildBatch = 2
 	var seen []string
 	err = x.Rebuild(ctx, func(put func([]search.Document) error) error {
 		for i := range 3 {
