@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,7 +72,10 @@ func TestBenchSearch(t *testing.T) {
 			t.Fatalf("built %d cases, %v; want %d", have, err, n)
 		}
 	}
-	t.Logf("index size %.0f MiB", float64(dirSize(t, dir))/(1<<20))
+	var mem runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&mem)
+	t.Logf("index size %.0f MiB; Go heap in use with the index open %.0f MiB", float64(dirSize(t, dir))/(1<<20), float64(mem.HeapInuse)/(1<<20))
 	var base *baseline
 	if withBaseline {
 		base = newBaseline(t, testFolder(), filepath.Join(t.TempDir(), "baseline"), docs)
