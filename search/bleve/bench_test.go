@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -243,14 +242,4 @@ func dirSize(t *testing.T, dir string) int64 {
 		t.Fatal(fmt.Errorf("measuring %s: %w", dir, err))
 	}
 	return n
-}
-
-// cpuTime is the CPU time the process has used, user and system: on a shared machine it shows
-// the work done where wall time also shows the waiting.
-func cpuTime(t *testing.T) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		t.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

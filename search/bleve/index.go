@@ -37,6 +37,7 @@ import (
 const rebuildBatch = 5000
 
 const (
+	lockFile    = "LOCK"
 	currentFile = "CURRENT"
 	dirPrefix   = "idx-"
 )
@@ -59,6 +60,7 @@ type Index struct {
 	cur    blevesearch.Index
 	name   string // the subdirectory of cur
 	closed bool
+	lock   *os.File // holds the directory's lock (lockDir) until Close
 }
 
 var _ search.Index = (*Index)(nil)
@@ -72,6 +74,21 @@ func Open(dir string, f *search.Folder) (*Index, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("bleve: %w", err)
 	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("bleve: %w", err)
+	}
+	x, err := open(dir, f)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	x.lock = lock
+	return x, nil
+}
+
+// open opens the index in dir, which the caller has locked.
+func open(dir string, f *search.Folder) (*Index, error) {
 	name, err := readCurrent(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		// No index was ever made current: whatever is there is a half-made first one.
@@ -88,9 +105,9 @@ func Open(dir string, f *search.Folder) (*Index, error) {
 		// CURRENT names an index that is gone: serving an empty one would hide the loss.
 		return nil, fmt.Errorf("bleve: %s names %s: %w; remove %s and reindex", currentFile, name, err, dir)
 	}
-	idx, err := blevesearch.Open(path)
+	idx, err := blevesearch.OpenUsing(path, openConfig())
 	if err != nil {
-		return nil, fmt.Errorf("bleve: opening %s: %w", path, err)
+		return nil, fmt.Errorf("bleve: opening %s (is another process using it?): %w", path, err)
 	}
 	x := &Index{f: f, dir: dir, cols: newColumnCache(), rebuildBatch: rebuildBatch, cur: idx, name: name}
 	if err := x.warm(idx); err != nil {
@@ -126,15 +143,23 @@ func create(path string, bulk bool) (blevesearch.Index, error) {
 	m := mapping.NewIndexMapping()
 	m.DefaultMapping = mapping.NewDocumentDisabledMapping()
 	m.IndexDynamic, m.StoreDynamic, m.DocValuesDynamic = false, false, false
-	var config map[string]any
+	config := openConfig()
 	if bulk {
-		config = map[string]any{"unsafe_batch": true}
+		config["unsafe_batch"] = true
 	}
 	idx, err := blevesearch.NewUsing(path, m, scorch.Name, scorch.Name, config)
 	if err != nil {
 		return nil, fmt.Errorf("bleve: creating %s: %w", path, err)
 	}
 	return idx, nil
+}
+
+// lockWait bounds the wait for the file lock of an index another process holds open (two
+// processes on one directory: serve and reindex, say): without it, Open would wait for ever.
+const lockWait = 2 * time.Second
+
+func openConfig() map[string]any {
+	return map[string]any{"bolt_timeout": lockWait.String()}
 }
 
 // acquire returns the current index with mu held shared; the caller calls mu.RUnlock.
@@ -300,7 +325,7 @@ func (x *Index) Rebuild(ctx context.Context, fill func(put func(docs []search.Do
 	if err := idx.Close(); err != nil {
 		return discard(err)
 	}
-	if idx, err = blevesearch.Open(path); err != nil {
+	if idx, err = blevesearch.OpenUsing(path, openConfig()); err != nil {
 		return discard(err)
 	}
 	if err := x.warm(idx); err != nil {
@@ -396,7 +421,11 @@ func (x *Index) Close() error {
 		return nil
 	}
 	x.closed = true
-	if err := x.cur.Close(); err != nil {
+	err := x.cur.Close()
+	if x.lock != nil {
+		x.lock.Close() // after the index: the lock guards its files
+	}
+	if err != nil {
 		return fmt.Errorf("bleve: close: %w", err)
 	}
 	return nil

@@ -282,6 +282,19 @@ func TestReopenKeepsData(t *testing.T) {
 	}
 }
 
+func TestOpenFailsWhileAnotherHoldsTheIndex(t *testing.T) {
+	dir := t.TempDir()
+	openTest(t, dir)
+	start := time.Now()
+	if y, err := Open(dir, testFolder()); err == nil {
+		y.Close()
+		t.Fatal("a second Open of one directory succeeded")
+	}
+	if d := time.Since(start); d > 10*lockWait {
+		t.Errorf("the second Open took %v", d)
+	}
+}
+
 func TestRebuild(t *testing.T) {
 	dir := t.TempDir()
 	x := openTest(t, dir)
@@ -446,7 +459,7 @@ func assertOnlyCurrent(t *testing.T, dir string) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	want := []string{currentFile, strings.TrimSpace(string(cur))}
+	want := []string{currentFile, lockFile, strings.TrimSpace(string(cur))}
 	slices.Sort(want)
 	if !slices.Equal(names, want) {
 		t.Errorf("%s holds %v, want %v", dir, names, want)
