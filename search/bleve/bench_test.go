@@ -22,14 +22,20 @@ import (
 // number of cases, for example:
 //
 //	go test -c -o /tmp/bleve.test ./search/bleve
-//	PORTAL_BLEVE_BENCH=100000 GOMAXPROCS=1 taskset -c 0 /tmp/bleve.test -test.run TestBenchSearch -test.v
+//	PORTAL_BLEVE_BENCH=100000 PORTAL_BLEVE_BENCH_REPS=3 PORTAL_BLEVE_BENCH_DIR=/tmp/bb100k \
+//	  GOMAXPROCS=1 taskset -c 0 /tmp/bleve.test -test.run TestBenchSearch -test.v
 //
-// PORTAL_BLEVE_BENCH_REPS runs each query that many times and counts its fastest run (default 1).
-// PORTAL_BLEVE_BENCH_DIR keeps the index there and reuses it when it already holds that many
-// cases (the build is then not measured again). It reports the build time and size, then p50,
-// p90, p99 and max over a fixed set of 500 one- and two-word queries in four passes: text only,
-// with facets, with filters, and with filters and facets; and the same for an empty query
-// (every case, newest first), which is the portal's landing page.
+// It reports the build time (wall and CPU) and the index size, then p50, p90, p99, max and mean
+// over a fixed set of 500 one- and two-word queries (20 hits a page) in five passes: text only,
+// with facets, with filters, with filters and facets, newest first with facets; and for an
+// empty query (every case, newest first: the portal's landing page), with facets, with and
+// without filters.
+//
+// PORTAL_BLEVE_BENCH_REPS runs each query that many times and counts its fastest run (default
+// 1). PORTAL_BLEVE_BENCH_DIR keeps the index there and reuses it when it already holds that many
+// cases (the build is then not measured again). PORTAL_BLEVE_BENCH_BASELINE=1 also builds plain
+// Bleve (baseline_test.go) from the same cases and runs every pass on it too, in the same
+// process, with the ratio of the p99s.
 func TestBenchSearch(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("PORTAL_BLEVE_BENCH"))
 	if n <= 0 {
