@@ -21,11 +21,17 @@ import (
 // not read.
 const (
 	// fieldText holds the matchable text of every searched part (title, summary, body, subject
-	// name, school, authority) as grams: each character at its position and each pair of
-	// adjacent characters at the position of its first. A query word of one character is a
-	// term query on its unigram, of two a term query on its bigram, of more a phrase of its
-	// bigrams; so a word matches exactly where it is a substring of the folded text.
+	// name, school, authority) as grams of 1 to maxGram-1 characters: at each character, the
+	// runs of those lengths that start there. A query word that short is one term, looked up
+	// whole, so it matches exactly where it is a substring of the folded text.
 	fieldText = "a"
+	// fieldLong holds the grams of maxGram characters of the same text, with their positions. A
+	// word of maxGram characters is one term here; a longer one is a phrase of such grams
+	// (phraseGrams). Only this field keeps positions, which phrases alone read.
+	fieldLong = "p"
+	// fieldTitle holds the grams of 1 to maxGram characters of the title alone, which the
+	// relevance order ranks by (titleLevels).
+	fieldTitle = "h"
 	// fieldKeys holds one keyword per value that filters, facets and ordering read (see the key*
 	// prefixes), kept as doc values, from which the columns of each segment are built.
 	fieldKeys = "k"
@@ -46,7 +52,8 @@ const (
 )
 
 const (
-	textOptions = index.IndexField | index.IncludeTermVectors
+	textOptions = index.IndexField
+	longOptions = index.IndexField | index.IncludeTermVectors
 	// Doc values are read once per segment, when its columns are built; uncompressed and one
 	// document per chunk they are read without decoding.
 	keyOptions   = index.IndexField | index.DocValues | index.SkipDVCompression | index.SkipDVChunking
@@ -58,35 +65,33 @@ const (
 const gap = 1
 
 // maxGram is the longest gram indexed. A query word of up to maxGram characters is one term
-// lookup, with no positions to read; a longer one is a phrase of grams of this length. Four
-// covers most Chinese words people type (四字词语 included).
+// lookup; a longer one is a phrase of grams of this length. Four covers most Chinese words people
+// type (四字词语 included).
 const maxGram = 4
 
-// gramAnalyzer turns text in search.MatchText form into grams: at the position of each character,
-// the runs of 1 to maxGram characters that start there. White space separates without becoming a
-// token (query words never contain it), and no gram spans it.
+// gramAnalyzer turns text in search.MatchText form into the grams of min to max characters that
+// start at each character, each at the position of its first character. White space separates
+// without becoming a token (query words never contain it), and no gram spans it.
 //
 // Tokens carry no byte offsets: highlighting does not use them, and zero offsets keep the term
 // vectors (positions, read by phrase queries only) small.
-type gramAnalyzer struct{}
+type gramAnalyzer struct{ min, max int }
+
+var (
+	shortGrams = gramAnalyzer{1, maxGram - 1}
+	longGrams  = gramAnalyzer{maxGram, maxGram}
+	titleGrams = gramAnalyzer{1, maxGram}
+)
 
 // Analyze implements analysis.Analyzer.
-func (gramAnalyzer) Analyze(text []byte) analysis.TokenStream {
+func (g gramAnalyzer) Analyze(text []byte) analysis.TokenStream {
 	n := utf8.RuneCount(text)
-	stream := make(analysis.TokenStream, 0, maxGram*n)
-	tokens := make([]analysis.Token, 0, maxGram*n) // one allocation for every token
-	var starts [maxGram + 1]int                    // byte offsets of the last runes of the current run
-	run := 0                                       // runes in the current run, up to maxGram+1 kept
+	size := (g.max - g.min + 1) * n
+	stream := make(analysis.TokenStream, 0, size)
+	tokens := make([]analysis.Token, 0, size) // one allocation for every token
+	var starts [maxGram + 1]int               // byte offsets of the last runes of the current run
+	run := 0                                  // runes in the current run
 	pos := 0
-	emit := func(end int) {
-		// The grams that end at byte end, longest first, each at the position of its first rune.
-		for k := min(run, maxGram); k >= 1; k-- {
-			tokens = append(tokens, analysis.Token{
-				Term: text[starts[(run-k)%len(starts)]:end], Position: pos - k + 1, Type: analysis.Ideographic,
-			})
-			stream = append(stream, &tokens[len(tokens)-1])
-		}
-	}
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRune(text[i:])
 		if unicode.IsSpace(r) {
@@ -99,7 +104,13 @@ func (gramAnalyzer) Analyze(text []byte) analysis.TokenStream {
 		starts[run%len(starts)] = i
 		run++
 		i += size
-		emit(i)
+		// The grams that end here, each at the position of its first rune.
+		for k := min(run, g.max); k >= g.min; k-- {
+			tokens = append(tokens, analysis.Token{
+				Term: text[starts[(run-k)%len(starts)]:i], Position: pos - k + 1, Type: analysis.Ideographic,
+			})
+			stream = append(stream, &tokens[len(tokens)-1])
+		}
 	}
 	return stream
 }
@@ -136,8 +147,15 @@ func newDocument(f *search.Folder, d search.Document) (*document.Document, error
 	if d.ID == "" {
 		return nil, fmt.Errorf("a document has no ID")
 	}
-	if strings.ContainsRune(d.ID, '\n') {
-		return nil, fmt.Errorf("document ID %q holds a line break", d.ID)
+	// Keys are lines of fieldKeys (keysAnalyzer).
+	keyed := []string{d.ID, d.District, d.Stage}
+	for _, s := range d.Sanctions {
+		keyed = append(keyed, s.Type)
+	}
+	for _, v := range keyed {
+		if strings.ContainsRune(v, '\n') {
+			return nil, fmt.Errorf("document %q: value %q holds a line break", d.ID, v)
+		}
 	}
 	for _, c := range d.Categories {
 		if c < 1 || c >= maxBits {
@@ -148,7 +166,7 @@ func newDocument(f *search.Folder, d search.Document) (*document.Document, error
 	if err != nil {
 		return nil, fmt.Errorf("encoding document %s: %w", d.ID, err)
 	}
-	title := matchText(f, d.Title)
+	title := search.MatchText(f, d.Title)
 	var text strings.Builder
 	for i, part := range []string{d.Title, d.Summary, d.Body, d.SubjectName, d.School, d.Authority} {
 		if i > 0 {
@@ -157,12 +175,15 @@ func newDocument(f *search.Folder, d search.Document) (*document.Document, error
 		if i == 0 {
 			text.WriteString(title)
 		} else {
-			text.WriteString(matchText(f, part))
+			text.WriteString(search.MatchText(f, part))
 		}
 	}
 
 	doc := document.NewDocument(d.ID)
-	doc.AddField(document.NewTextFieldCustom(fieldText, nil, []byte(text.String()), textOptions, gramAnalyzer{}))
+	matchable := []byte(text.String())
+	doc.AddField(document.NewTextFieldCustom(fieldText, nil, matchable, textOptions, shortGrams))
+	doc.AddField(document.NewTextFieldCustom(fieldLong, nil, matchable, longOptions, longGrams))
+	doc.AddField(document.NewTextFieldCustom(fieldTitle, nil, []byte(title), textOptions, titleGrams))
 	doc.AddField(document.NewTextFieldCustom(fieldKeys, nil, []byte(keys(d, title)), keyOptions, keysAnalyzer{}))
 	doc.AddField(document.NewTextFieldWithIndexingOptions(fieldSource, nil, src, storeOptions))
 	return doc, nil
@@ -172,7 +193,7 @@ func newDocument(f *search.Folder, d search.Document) (*document.Document, error
 func keys(d search.Document, title string) string {
 	var b strings.Builder
 	add := func(prefix byte, v string) {
-		if v == "" || strings.ContainsRune(v, '\n') {
+		if v == "" {
 			return
 		}
 		b.WriteByte(prefix)
@@ -217,30 +238,4 @@ func dateNum(digits []byte) int32 {
 		n = n*10 + int32(c-'0')
 	}
 	return n
-}
-
-// matchText is search.MatchText: folded and lower-cased rune by rune.
-func matchText(f *search.Folder, s string) string {
-	s = f.Fold(s)
-	for _, r := range s {
-		if unicode.ToLower(r) != r {
-			return strings.Map(unicode.ToLower, s)
-		}
-	}
-	return s
-}
-
-// words is search.Words: the query's words in match form, without repeats, at most ten.
-func words(f *search.Folder, text string) []string {
-	var ws []string
-	for w := range strings.FieldsSeq(matchText(f, text)) {
-		if slices.Contains(ws, w) {
-			continue
-		}
-		if len(ws) == 10 {
-			break
-		}
-		ws = append(ws, w)
-	}
-	return ws
 }

@@ -6,11 +6,10 @@ import (
 	"math/bits"
 	"slices"
 	"strconv"
-	"strings"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	blevesearch "github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	bsearch "github.com/blevesearch/bleve/v2/search"
 
 	"ethicsportal/search"
 )
@@ -18,10 +17,11 @@ import (
 // checkEvery is how many documents the collector takes between looks at the context.
 const checkEvery = 4096
 
-// run executes p on idx. The engine only finds the documents that hold the words (unscored
-// term and phrase searchers); everything else (filters, expiry, facets, order) is read from
-// the columns of the hits, and only the page's hits are loaded from storage. Without words no
-// engine searcher runs at all: every live document is a candidate.
+// run executes p on idx. The words are found segment by segment as bitmaps of document numbers:
+// a word of up to maxGram characters is one gram, whose postings bitmap is taken whole, and
+// several words intersect; only a longer word runs an engine (phrase) searcher. Filters,
+// expiry, facets and order are then read from the columns of each candidate, and only the
+// page's hits are loaded from storage. Without words every live document is a candidate.
 func run(ctx context.Context, f *search.Folder, cc *columnCache, idx blevesearch.Index, p *plan) (search.Result, error) {
 	adv, err := idx.Advanced()
 	if err != nil {
@@ -45,48 +45,49 @@ func run(ctx context.Context, f *search.Folder, cc *columnCache, idx blevesearch
 	if p.none {
 		return c.result(f, v)
 	}
-
-	if p.q == nil {
-		n := 0
-		for seg, ss := range v.segs {
-			cols, deleted := v.cols[seg], ss.Deleted()
-			for local := range uint64(len(cols.id)) {
+	cands, err := candidates(ctx, reader, idx, v, p)
+	if err != nil {
+		return search.Result{}, err
+	}
+	buf := make([]uint32, 256)
+	n := 0
+	for seg, ss := range v.segs {
+		cols := v.cols[seg]
+		if cands == nil {
+			deleted := ss.Deleted()
+			for local := range uint32(len(cols.id)) {
 				if n++; n%checkEvery == 0 {
 					if err := ctx.Err(); err != nil {
 						return search.Result{}, err
 					}
 				}
-				if deleted != nil && deleted.Contains(uint32(local)) {
-					continue
-				}
-				c.take(cols, seg, local)
-			}
-		}
-	} else {
-		s, err := p.q.Searcher(ctx, reader, idx.Mapping(), bsearch.SearcherOptions{Score: "none"})
-		if err != nil {
-			return search.Result{}, err
-		}
-		defer s.Close()
-		sctx := &bsearch.SearchContext{
-			DocumentMatchPool: bsearch.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0),
-			IndexReader:       reader,
-		}
-		n, seg := 0, 0
-		dm, err := s.Next(sctx)
-		for ; dm != nil && err == nil; dm, err = s.Next(sctx) {
-			if n++; n%checkEvery == 0 {
-				if err := ctx.Err(); err != nil {
-					return search.Result{}, err
+				if deleted == nil || !deleted.Contains(local) {
+					c.take(cols, seg, local, 0)
 				}
 			}
-			var local uint64
-			seg, local = v.locate(dm.IndexInternalID, seg)
-			c.take(v.cols[seg], seg, local)
-			sctx.DocumentMatchPool.Put(dm)
+			continue
 		}
-		if err != nil {
-			return search.Result{}, err
+		// In relevance order the candidates come by how many words their titles hold, most
+		// first; otherwise all at once.
+		levels := []*roaring.Bitmap{cands[seg]}
+		if p.order == byScore {
+			if levels, err = titleLevels(v, seg, cands[seg], p.words); err != nil {
+				return search.Result{}, err
+			}
+		}
+		for inTitle := len(levels) - 1; inTitle >= 0; inTitle-- {
+			it := levels[inTitle].ManyIterator()
+			for k := it.NextMany(buf); k > 0; k = it.NextMany(buf) {
+				if n += k; n >= checkEvery {
+					n = 0
+					if err := ctx.Err(); err != nil {
+						return search.Result{}, err
+					}
+				}
+				for _, local := range buf[:k] {
+					c.take(cols, seg, local, inTitle)
+				}
+			}
 		}
 	}
 	return c.result(f, v)
@@ -117,8 +118,8 @@ func (c *collector) result(f *search.Folder, v *view) (search.Result, error) {
 		}
 		res.Hits = append(res.Hits, search.Hit{
 			Document:         d,
-			HighlightTitle:   highlight(f, d.Title, p.words),
-			HighlightSummary: highlight(f, d.Summary, p.words),
+			HighlightTitle:   search.Highlight(f, d.Title, p.words),
+			HighlightSummary: search.Highlight(f, d.Summary, p.words),
 		})
 	}
 	return res, nil
@@ -130,7 +131,7 @@ type entry struct {
 	date    int32
 	id      string
 	seg     int
-	local   uint64
+	local   uint32
 }
 
 // collector filters, counts and ranks candidate documents by their columns.
@@ -140,7 +141,6 @@ type collector struct {
 	total int
 	keep  int // offset+limit: how many of the best hits are kept
 	hits  []entry
-	worse func(a, b *entry) bool
 
 	// Facet counts by interned value (district, stage, sanction) or guideline number.
 	district, stage [maxInterned + 1]int
@@ -151,12 +151,12 @@ type collector struct {
 func newCollector(p *plan, cc *columnCache) *collector {
 	c := &collector{p: p, cc: cc, keep: p.offset + p.limit}
 	c.hits = make([]entry, 0, c.keep)
-	c.worse = worse(p.order)
 	return c
 }
 
-// take considers document local of segment seg, whose columns are cols.
-func (c *collector) take(cols *columns, seg int, local uint64) {
+// take considers document local of segment seg, whose columns are cols and whose title holds
+// inTitle of the words (relevance order only; 0 otherwise).
+func (c *collector) take(cols *columns, seg int, local uint32, inTitle int) {
 	p := c.p
 	if u := cols.until[local]; u != 0 && u < p.today {
 		return
@@ -183,39 +183,15 @@ func (c *collector) take(cols *columns, seg int, local uint64) {
 			c.sanction[bits.TrailingZeros64(m)]++
 		}
 	}
-	e := entry{date: cols.date[local], id: cols.id[local], seg: seg, local: local}
+	e := entry{inTitle: inTitle, date: cols.date[local], id: cols.id[local], seg: seg, local: local}
 	if len(c.hits) < c.keep {
-		if p.order == byScore {
-			e.inTitle = inTitle(cols.title[local], p.words)
-		}
 		c.push(e)
 		return
 	}
-	min := &c.hits[0]
-	if p.order == byScore {
-		// The title check costs more than the rest: skip it when it cannot decide.
-		tieBetter := c.worse(&entry{inTitle: min.inTitle, date: min.date, id: min.id}, &entry{inTitle: min.inTitle, date: e.date, id: e.id})
-		if !tieBetter && min.inTitle == len(p.words) {
-			return
-		}
-		e.inTitle = inTitle(cols.title[local], p.words)
+	if min := &c.hits[0]; c.worse(min, &e) {
+		*min = e
+		c.down(0)
 	}
-	if !c.worse(min, &e) {
-		return
-	}
-	*min = e
-	c.down(0)
-}
-
-// inTitle counts the words that title holds.
-func inTitle(title string, words []string) int {
-	n := 0
-	for _, w := range words {
-		if strings.Contains(title, w) {
-			n++
-		}
-	}
-	return n
 }
 
 // push adds e to the heap of kept hits (worst on top).
@@ -295,33 +271,23 @@ func (c *collector) facets() search.Facets {
 	return fs
 }
 
-// worse returns whether a ranks below b in the given order. Ties on the order's own key go to
-// the later decision date, then to the smaller ID.
-func worse(order int) func(a, b *entry) bool {
-	switch order {
+// worse reports whether a ranks below b in the collector's order. Ties on the order's own key go
+// to the later decision date, then to the smaller ID. (A method, not a func value, so that the
+// compiler sees the entries do not escape: a func value would cost an allocation per hit.)
+func (c *collector) worse(a, b *entry) bool {
+	switch c.p.order {
 	case byScore:
-		return func(a, b *entry) bool {
-			if a.inTitle != b.inTitle {
-				return a.inTitle < b.inTitle
-			}
-			if a.date != b.date {
-				return a.date < b.date
-			}
-			return a.id > b.id
+		if a.inTitle != b.inTitle {
+			return a.inTitle < b.inTitle
 		}
 	case byOldest:
-		return func(a, b *entry) bool {
-			if a.date != b.date {
-				return a.date > b.date
-			}
-			return a.id > b.id
+		if a.date != b.date {
+			return a.date > b.date
 		}
-	default:
-		return func(a, b *entry) bool {
-			if a.date != b.date {
-				return a.date < b.date
-			}
-			return a.id > b.id
-		}
+		return a.id > b.id
 	}
+	if a.date != b.date {
+		return a.date < b.date
+	}
+	return a.id > b.id
 }

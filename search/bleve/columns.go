@@ -211,8 +211,8 @@ func (cc *columnCache) build(seg segment.Segment) (*columns, error) {
 }
 
 // loadStored reads the stored source and ID of a document by its number in v.
-func (v *view) loadStored(seg int, local uint64) (id string, src []byte, err error) {
-	err = v.segs[seg].VisitDocument(local, func(field string, _ byte, value []byte, _ []uint64) bool {
+func (v *view) loadStored(seg int, local uint32) (id string, src []byte, err error) {
+	err = v.segs[seg].VisitDocument(uint64(local), func(field string, _ byte, value []byte, _ []uint64) bool {
 		switch field {
 		case "_id":
 			id = string(value)
@@ -226,10 +226,10 @@ func (v *view) loadStored(seg int, local uint64) (id string, src []byte, err err
 
 // locate returns the segment and local number of the global document number of id, searching
 // from segment from on (hits come in ascending order).
-func (v *view) locate(id index.IndexInternalID, from int) (seg int, local uint64) {
+func (v *view) locate(id index.IndexInternalID, from int) (seg int, local uint32) {
 	n := id.Value()
 	for from+1 < len(v.segs) && n >= v.offsets[from+1] {
 		from++
 	}
-	return from, n - v.offsets[from]
+	return from, uint32(n - v.offsets[from])
 }

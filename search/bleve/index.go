@@ -1,9 +1,14 @@
 // Package bleve is the embedded full-text index of published cases, on Bleve (scorch).
 //
-// Matching is exact substring matching on folded text (search.MatchText): every character and
-// every pair of adjacent characters is indexed with its position, and a query word is a term or
-// a phrase of its bigrams (see fieldText). The display text is stored as published. Filters are
-// term lookups of typed values; nothing from a query is ever parsed as query syntax.
+// Matching is exact substring matching on folded text (search.MatchText). Every run of one to
+// four characters of the text is indexed as a term ("gram"), the four-character ones with their
+// positions, so a query word of up to four characters is one term lookup and a longer one a
+// phrase of four-character grams (see analyze.go). Words are found segment by segment as bitmaps
+// of document numbers and intersected; filters, expiry, facets and ordering are then read from
+// in-memory columns built once per segment from its doc values (columns.go), and only the hits
+// of the page are loaded from storage, where the display text is kept as published. Nothing
+// from a query is ever parsed as query syntax: words are terms, filter values are compared as
+// typed values.
 //
 // On disk, dir holds the index in a subdirectory named by the file CURRENT. Rebuild makes a new
 // subdirectory, fills it, and renames a new CURRENT into place, so a crash at any point leaves
@@ -19,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	blevesearch "github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
@@ -27,7 +33,11 @@ import (
 	"ethicsportal/search"
 )
 
+// rebuildBatch is how many documents Rebuild gathers into one batch.
+const rebuildBatch = 5000
+
 const (
+	lockFile    = "LOCK"
 	currentFile = "CURRENT"
 	dirPrefix   = "idx-"
 )
@@ -37,6 +47,9 @@ type Index struct {
 	f    *search.Folder
 	dir  string
 	cols *columnCache
+	// rebuildBatch is how many documents Rebuild gathers into one batch (the constant; tests
+	// lower it).
+	rebuildBatch int
 
 	// rebuild serialises Rebuild.
 	rebuild sync.Mutex
@@ -47,6 +60,7 @@ type Index struct {
 	cur    blevesearch.Index
 	name   string // the subdirectory of cur
 	closed bool
+	lock   *os.File // holds the directory's lock (lockDir) until Close
 }
 
 var _ search.Index = (*Index)(nil)
@@ -60,6 +74,21 @@ func Open(dir string, f *search.Folder) (*Index, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("bleve: %w", err)
 	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("bleve: %w", err)
+	}
+	x, err := open(dir, f)
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	x.lock = lock
+	return x, nil
+}
+
+// open opens the index in dir, which the caller has locked.
+func open(dir string, f *search.Folder) (*Index, error) {
 	name, err := readCurrent(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		// No index was ever made current: whatever is there is a half-made first one.
@@ -76,11 +105,16 @@ func Open(dir string, f *search.Folder) (*Index, error) {
 		// CURRENT names an index that is gone: serving an empty one would hide the loss.
 		return nil, fmt.Errorf("bleve: %s names %s: %w; remove %s and reindex", currentFile, name, err, dir)
 	}
-	idx, err := blevesearch.Open(path)
+	idx, err := blevesearch.OpenUsing(path, openConfig())
 	if err != nil {
+		return nil, fmt.Errorf("bleve: opening %s (is another process using it?): %w", path, err)
+	}
+	x := &Index{f: f, dir: dir, cols: newColumnCache(), rebuildBatch: rebuildBatch, cur: idx, name: name}
+	if err := x.warm(idx); err != nil {
+		idx.Close()
 		return nil, fmt.Errorf("bleve: opening %s: %w", path, err)
 	}
-	return &Index{f: f, dir: dir, cols: newColumnCache(), cur: idx, name: name}, nil
+	return x, nil
 }
 
 // openNew makes the first index of dir and makes it current.
@@ -89,7 +123,7 @@ func openNew(dir string, f *search.Folder) (*Index, error) {
 	if err := removeStale(dir, ""); err != nil {
 		return nil, fmt.Errorf("bleve: %w", err)
 	}
-	idx, err := create(filepath.Join(dir, name))
+	idx, err := create(filepath.Join(dir, name), false)
 	if err != nil {
 		return nil, err
 	}
@@ -97,20 +131,35 @@ func openNew(dir string, f *search.Folder) (*Index, error) {
 		idx.Close()
 		return nil, fmt.Errorf("bleve: %w", err)
 	}
-	return &Index{f: f, dir: dir, cols: newColumnCache(), cur: idx, name: name}, nil
+	return &Index{f: f, dir: dir, cols: newColumnCache(), rebuildBatch: rebuildBatch, cur: idx, name: name}, nil
 }
 
 // create makes an empty index at path. Documents are built by hand (IndexAdvanced), so the
 // mapping indexes nothing by itself.
-func create(path string) (blevesearch.Index, error) {
+//
+// A bulk index (for Rebuild) does not wait for each batch to reach the disk; its builder waits
+// once, at the end (persist), and reopens it as a normal index before anyone writes to it.
+func create(path string, bulk bool) (blevesearch.Index, error) {
 	m := mapping.NewIndexMapping()
 	m.DefaultMapping = mapping.NewDocumentDisabledMapping()
 	m.IndexDynamic, m.StoreDynamic, m.DocValuesDynamic = false, false, false
-	idx, err := blevesearch.NewUsing(path, m, scorch.Name, scorch.Name, nil)
+	config := openConfig()
+	if bulk {
+		config["unsafe_batch"] = true
+	}
+	idx, err := blevesearch.NewUsing(path, m, scorch.Name, scorch.Name, config)
 	if err != nil {
 		return nil, fmt.Errorf("bleve: creating %s: %w", path, err)
 	}
 	return idx, nil
+}
+
+// lockWait bounds the wait for the file lock of an index another process holds open (two
+// processes on one directory: serve and reindex, say): without it, Open would wait for ever.
+const lockWait = 2 * time.Second
+
+func openConfig() map[string]any {
+	return map[string]any{"bolt_timeout": lockWait.String()}
 }
 
 // acquire returns the current index with mu held shared; the caller calls mu.RUnlock.
@@ -215,11 +264,13 @@ func (x *Index) Rebuild(ctx context.Context, fill func(put func(docs []search.Do
 	if err := os.RemoveAll(path); err != nil {
 		return fmt.Errorf("bleve: rebuild: %w", err)
 	}
-	idx, err := create(path)
+	idx, err := create(path, true)
 	if err != nil {
 		return err
 	}
 	discard := func(cause error) error {
+		// idx is the bulk index, or the reopened one, or closed already (a second Close is
+		// harmless); the directory goes either way.
 		idx.Close()
 		if err := os.RemoveAll(path); err != nil {
 			return fmt.Errorf("bleve: rebuild: %w (and removing %s: %w)", cause, path, err)
@@ -227,11 +278,23 @@ func (x *Index) Rebuild(ctx context.Context, fill func(put func(docs []search.Do
 		return fmt.Errorf("bleve: rebuild: %w", cause)
 	}
 
+	// put gathers documents into large batches: each batch becomes a segment, and fewer, larger
+	// segments leave the merger less to redo.
+	b := idx.NewBatch()
+	pending := 0
+	flush := func() error {
+		if pending == 0 {
+			return nil
+		}
+		err := idx.Batch(b)
+		b.Reset()
+		pending = 0
+		return err
+	}
 	put := func(docs []search.Document) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		b := idx.NewBatch()
 		for _, d := range docs {
 			doc, err := newDocument(x.f, d)
 			if err != nil {
@@ -240,13 +303,32 @@ func (x *Index) Rebuild(ctx context.Context, fill func(put func(docs []search.Do
 			if err := b.IndexAdvanced(doc); err != nil {
 				return err
 			}
+			pending++
 		}
-		return idx.Batch(b)
+		if pending >= x.rebuildBatch {
+			return flush()
+		}
+		return nil
 	}
 	if err := fill(put); err != nil {
 		return discard(err)
 	}
+	if err := flush(); err != nil {
+		return discard(err)
+	}
 	if err := ctx.Err(); err != nil {
+		return discard(err)
+	}
+	if err := persist(idx); err != nil {
+		return discard(err)
+	}
+	if err := idx.Close(); err != nil {
+		return discard(err)
+	}
+	if idx, err = blevesearch.OpenUsing(path, openConfig()); err != nil {
+		return discard(err)
+	}
+	if err := x.warm(idx); err != nil {
 		return discard(err)
 	}
 
@@ -272,6 +354,42 @@ func (x *Index) Rebuild(ctx context.Context, fill func(put func(docs []search.Do
 		return fmt.Errorf("bleve: rebuild: removing the old index: %w", err)
 	}
 	return nil
+}
+
+// persist returns once everything written to the bulk index idx is on disk: a last batch asks to
+// be told when it is persisted, and the persister writes snapshots whole and in order.
+func persist(idx blevesearch.Index) error {
+	done := make(chan error, 1)
+	b := idx.NewBatch()
+	b.SetInternal([]byte("built"), []byte(time.Now().UTC().Format(time.RFC3339)))
+	b.SetPersistedCallback(func(err error) { done <- err })
+	if err := idx.Batch(b); err != nil {
+		return err
+	}
+	if err := <-done; err != nil {
+		return fmt.Errorf("persisting: %w", err)
+	}
+	return nil
+}
+
+// warm builds the columns of idx's segments, so that the first search after Open or Rebuild does
+// not pay for them.
+func (x *Index) warm(idx blevesearch.Index) error {
+	adv, err := idx.Advanced()
+	if err != nil {
+		return err
+	}
+	reader, err := adv.Reader()
+	if err != nil {
+		return err
+	}
+	defer reader.Close()
+	snap, ok := reader.(*scorch.IndexSnapshot)
+	if !ok {
+		return fmt.Errorf("unexpected index reader %T", reader)
+	}
+	_, err = x.cols.view(snap)
+	return err
 }
 
 // Count implements search.Index.
@@ -303,7 +421,11 @@ func (x *Index) Close() error {
 		return nil
 	}
 	x.closed = true
-	if err := x.cur.Close(); err != nil {
+	err := x.cur.Close()
+	if x.lock != nil {
+		x.lock.Close() // after the index: the lock guards its files
+	}
+	if err != nil {
 		return fmt.Errorf("bleve: close: %w", err)
 	}
 	return nil

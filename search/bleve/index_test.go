@@ -84,6 +84,8 @@ func TestMatchingIsSubstringOfFoldedText(t *testing.T) {
 		doc("reversed", "学生罚体", "无关"),
 		doc("split", "某某体", "罚款"), // 体 ends the title, 罚 starts the summary
 		doc("latin", "ＫＴＶ包厢2023年", "Wechat红包"),
+		doc("long", "违规收取有偿补课费用共计五千元", ""),
+		doc("parts", "有偿补课问题", "补课费用另计"), // every gram of 有偿补课费用, never in a row
 	}
 	docs[2].Body = "正文中有一个字：罚"
 	docs[3].School = "育才小学"
@@ -111,6 +113,13 @@ func TestMatchingIsSubstringOfFoldedText(t *testing.T) {
 		{"：罚", []string{"reversed"}},
 		{"学生 问题 罚站", []string{"simp", "trad"}},
 		{"不存在", nil},
+		// Words longer than four characters are phrases of four-character grams.
+		{"有偿补课费用", []string{"long"}},
+		{"偿补课费用", []string{"long"}},
+		{"收取有偿补课费用共计", []string{"long"}},
+		{"有偿补课 补课费用", []string{"long", "parts"}},
+		{"教师体罚学生", []string{"simp", "trad"}},
+		{"教師體罰學生問題", []string{"simp", "trad"}},
 	} {
 		r := mustSearch(t, x, search.Query{Text: c.q})
 		got := ids(r)
@@ -120,6 +129,45 @@ func TestMatchingIsSubstringOfFoldedText(t *testing.T) {
 		if !slices.Equal(got, want) || r.Total != len(want) {
 			t.Errorf("%q: got %v (total %d), want %v", c.q, got, r.Total, want)
 		}
+	}
+}
+
+func TestPhraseGrams(t *testing.T) {
+	for w, want := range map[string][]string{
+		"体罚":        nil,
+		"有偿补课":      nil,
+		"有偿补课费":     {"有偿补课", "偿补课费"},
+		"有偿补课费用":    {"有偿补课", "", "补课费用"},
+		"违规收取有偿补课费": {"违规收取", "", "", "", "有偿补课", "偿补课费"},
+		"abcdefgh":  {"abcd", "", "", "", "efgh"},
+	} {
+		if got := phraseGrams(w); !slices.Equal(got, want) {
+			t.Errorf("phraseGrams(%q) = %q, want %q", w, got, want)
+		}
+	}
+}
+
+func TestGramAnalyzer(t *testing.T) {
+	type tok struct {
+		term string
+		pos  int
+	}
+	grams := func(g gramAnalyzer, text string) []tok {
+		var out []tok
+		for _, tk := range g.Analyze([]byte(text)) {
+			out = append(out, tok{string(tk.Term), tk.Position})
+		}
+		return out
+	}
+	got := grams(shortGrams, "体罚学 a")
+	want := []tok{{"体", 1}, {"体罚", 1}, {"罚", 2}, {"体罚学", 1}, {"罚学", 2}, {"学", 3}, {"a", 5}}
+	if !slices.Equal(got, want) {
+		t.Errorf("short grams %v, want %v", got, want)
+	}
+	got = grams(longGrams, "体罚学生的 问题")
+	want = []tok{{"体罚学生", 1}, {"罚学生的", 2}}
+	if !slices.Equal(got, want) {
+		t.Errorf("long grams %v, want %v", got, want)
 	}
 }
 
@@ -234,6 +282,19 @@ func TestReopenKeepsData(t *testing.T) {
 	}
 }
 
+func TestOpenFailsWhileAnotherHoldsTheIndex(t *testing.T) {
+	dir := t.TempDir()
+	openTest(t, dir)
+	start := time.Now()
+	if y, err := Open(dir, testFolder()); err == nil {
+		y.Close()
+		t.Fatal("a second Open of one directory succeeded")
+	}
+	if d := time.Since(start); d > 10*lockWait {
+		t.Errorf("the second Open took %v", d)
+	}
+}
+
 func TestRebuild(t *testing.T) {
 	dir := t.TempDir()
 	x := openTest(t, dir)
@@ -258,7 +319,9 @@ func TestRebuild(t *testing.T) {
 	}
 	assertOnlyCurrent(t, dir)
 
-	// Searches during a rebuild see the old index whole until it returns.
+	// Searches during a rebuild see the old index whole until it returns. Batches of two make
+	// the three documents two batches.
+	x.rebuildBatch = 2
 	var seen []string
 	err = x.Rebuild(ctx, func(put func([]search.Document) error) error {
 		for i := range 3 {
@@ -396,7 +459,7 @@ func assertOnlyCurrent(t *testing.T, dir string) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	want := []string{currentFile, strings.TrimSpace(string(cur))}
+	want := []string{currentFile, lockFile, strings.TrimSpace(string(cur))}
 	slices.Sort(want)
 	if !slices.Equal(names, want) {
 		t.Errorf("%s holds %v, want %v", dir, names, want)

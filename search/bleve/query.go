@@ -4,15 +4,12 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/blevesearch/bleve/v2/search/query"
-
 	"ethicsportal/search"
 )
 
-// plan is a search.Query made ready to run: the engine query for its words and the typed values
-// the collector compares with each hit's columns.
+// plan is a search.Query made ready to run: its words in match form and the typed values the
+// collector compares with each candidate's columns.
 type plan struct {
-	q       query.Query // nil without words: every document is a candidate
 	words   []string
 	order   int
 	offset  int
@@ -42,8 +39,8 @@ const (
 // errInvalid marks a Query the caller should not have sent.
 var errInvalid = errors.New("invalid query")
 
-// makePlan checks q and builds its plan. Words become term and phrase queries of grams (never
-// parsed as query syntax); filter values are compared with the columns as typed values.
+// makePlan checks q and builds its plan. Words are looked up as grams (never parsed as query
+// syntax); filter values are compared with the columns as typed values.
 func makePlan(f *search.Folder, q search.Query) (*plan, error) {
 	switch {
 	case q.Today.IsZero():
@@ -54,7 +51,7 @@ func makePlan(f *search.Folder, q search.Query) (*plan, error) {
 		return nil, fmt.Errorf("%w: Offset %d is negative", errInvalid, q.Offset)
 	}
 	p := &plan{
-		words: words(f, q.Text), offset: q.Offset, limit: q.Limit, facets: q.Facets, request: q,
+		words: search.Words(f, q.Text), offset: q.Offset, limit: q.Limit, facets: q.Facets, request: q,
 		today: dateNum([]byte(dateKey(q.Today))),
 		from:  dateNum([]byte(dateKey(q.From))), to: dateNum([]byte(dateKey(q.To))),
 	}
@@ -70,16 +67,6 @@ func makePlan(f *search.Folder, q search.Query) (*plan, error) {
 		p.order = byOldest
 	default:
 		return nil, fmt.Errorf("%w: unknown sort %q", errInvalid, q.Sort)
-	}
-	if len(p.words) > 0 {
-		qs := make([]query.Query, len(p.words))
-		for i, w := range p.words {
-			qs[i] = wordQuery(w)
-		}
-		p.q = qs[0]
-		if len(qs) > 1 {
-			p.q = query.NewConjunctionQuery(qs)
-		}
 	}
 	return p, nil
 }
@@ -114,16 +101,6 @@ func (p *plan) resolve(cc *columnCache) {
 	if len(q.Sanctions) > 0 && p.sancs == 0 {
 		p.none = true
 	}
-}
-
-// wordQuery matches documents whose folded text holds w: see fieldText and gramAnalyzer.
-func wordQuery(w string) query.Query {
-	if grams := phraseGrams(w); grams != nil {
-		return query.NewPhraseQuery(grams, fieldText)
-	}
-	t := query.NewTermQuery(w)
-	t.SetField(fieldText)
-	return t
 }
 
 // phraseGrams returns the phrase that finds a word longer than maxGram: the gram of maxGram
