@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -45,6 +46,7 @@ func (e env) serve(ctx context.Context, args []string) int {
 			log.Info("demo data loaded: synthetic credentials, misconduct cases and one account per role",
 				"accounts", "demo-editor, demo-registrar, demo-reviewer, demo-auditor, demo-admin", "password", app.DemoPassword,
 				"cases", app.DemoCases, "revoked_example", app.DemoRevokedExample)
+			indexDemo(ctx, a, log)
 		}
 	}
 	if !cfg.Demo {
@@ -97,4 +99,20 @@ func (e env) serve(ctx context.Context, args []string) int {
 	}
 	log.Info("stopped")
 	return exitOK
+}
+
+// indexDemo rebuilds the search index from the store after the demo data
+// was loaded, before the server listens: the outbox would otherwise fill
+// it one case at a time (a minute and more on a busy machine) while
+// /readyz says ready and search shows a partial, growing set. A rebuild
+// reads the cases in pages and takes seconds. The load's outbox messages
+// are still delivered afterwards; they are idempotent. A failure is
+// logged, not fatal: the worker still fills the index from the outbox.
+func indexDemo(ctx context.Context, a *app.App, log *slog.Logger) {
+	start := time.Now()
+	if err := a.Reindex(ctx, nil); err != nil {
+		log.Warn("search index: could not rebuild it after loading the demo data; the outbox worker fills it instead", "err", err)
+		return
+	}
+	log.Info("search index: rebuilt from the demo data", "took", time.Since(start).Round(time.Millisecond))
 }

@@ -181,13 +181,16 @@ func serving(t *testing.T, args ...string) (string, func() int) {
 	done := make(chan int, 1)
 	var errOut bytes.Buffer
 	go func() { done <- run(ctx, append(args, "--addr", addr), strings.NewReader(""), io.Discard, &errOut) }()
-	for i := 0; ; i++ { // wait for the listener: poll, bounded
+	// Wait for the listener: poll, bounded. serve --demo loads the demo data
+	// and rebuilds the index first, seconds and more under -race on a busy machine.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
 		res, err := http.Get("http://" + addr + "/healthz")
 		if err == nil {
 			res.Body.Close()
 			break
 		}
-		if i == 200 {
+		if time.Now().After(deadline) {
 			cancel()
 			t.Fatalf("serve did not come up: %v", err)
 		}

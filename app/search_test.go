@@ -192,14 +192,21 @@ func has(ans *app.SearchAnswer, id string) bool {
 // server runs it, a case published (written with its outbox message, by
 // another instance: nothing wakes this worker, it finds the message when it
 // polls) is found by search within two seconds, in either script.
+//
+// With Meilisearch the two seconds bound the portal's own part: the worker
+// must hand the case to the engine (the engine's enqueuedAt for the
+// document addition) within 2 s of publication. What the engine then takes
+// is its own: a one-document task was seen at 0.07 s on an idle machine and
+// at 1.7 to 2.4 s on this shared two-core one while loaded (about 10 ms of
+// work; the rest its indexing threads waiting for CPU), so searchability
+// there gets a generous bound beside it.
 func TestPublishReachesSearchWithinTwoSeconds(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, vars map[string]string) {
-		// Meilisearch on this shared two-core machine was seen taking 0.3 to
-		// 2 s to apply a one-document task by itself (its own task duration):
-		// the bound there leaves the engine that time on top.
+		const handBound = 2 * time.Second
+		meili := vars["PORTAL_MEILI_URL"] != ""
 		bound := 2 * time.Second
-		if vars["PORTAL_MEILI_URL"] != "" {
-			bound = 6 * time.Second
+		if meili {
+			bound = 20 * time.Second
 		}
 		e := newSearchEnv(t, t.TempDir(), vars)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -208,12 +215,36 @@ func TestPublishReachesSearchWithinTwoSeconds(t *testing.T) {
 		t.Cleanup(func() { cancel(); <-done })
 
 		c := newCase(t, e.clock(), "某小学教师體罰學生案", "該教師於課堂上體罰學生。")
+		written := time.Now() // the worker may take the message as soon as it commits
 		e.put(&c)
 		published := time.Now()
+		handed := time.Duration(-1) // with Meilisearch: publication to the engine's enqueuedAt
+		checkHanded := func() {
+			if !meili || handed >= 0 {
+				return
+			}
+			at, ok := meiliAddedSince(t, vars, written)
+			switch {
+			case ok:
+				handed = at.Sub(published)
+				t.Logf("handed to Meilisearch %v after publication", handed.Round(time.Millisecond))
+				if handed > handBound {
+					t.Fatalf("the worker handed the case to Meilisearch %v after publication, over %v", handed, handBound)
+				}
+			case time.Since(published) > handBound+500*time.Millisecond:
+				// The margin is for this poll, not the worker: enqueuedAt is what is bounded.
+				t.Fatalf("the worker did not hand the case to Meilisearch within %v of publication", handBound)
+			}
+		}
 		for {
+			checkHanded()
 			ans := e.search(app.SearchParams{Q: "体罚"})
 			if has(ans, c.ID) {
 				t.Logf("searchable %v after publication", time.Since(published).Round(time.Millisecond))
+				checkHanded()
+				if meili && handed < 0 {
+					t.Fatal("searchable, but Meilisearch lists no document addition since publication")
+				}
 				h := ans.Hits[0]
 				if !strings.HasSuffix(h.URL, "/cases/"+c.ID) {
 					t.Fatalf("url %q", h.URL)

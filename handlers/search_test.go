@@ -60,6 +60,12 @@ func TestSearchRefusesBadInput(t *testing.T) {
 		{"q with a control character", "q=" + url.QueryEscape("体罚\x00"), "q"},
 		{"q with a bidi override", "q=" + url.QueryEscape("体\u202e罚"), "q"},
 		{"q twice", "q=a&q=b", "q"},
+		{"q badly percent-encoded", "q=%zz", "q"},
+		{"q with a cut-off escape", "q=" + url.QueryEscape("体罚") + "%e", "q"},
+		{"q with a lone percent", "q=50%", "q"},
+		{"district badly percent-encoded", "district=%g1", "district"},
+		{"category badly percent-encoded", "category=5&category=%zz", "category"},
+		{"q reported first", "page=%zz&q=%zz", "q"},
 		{"district twice", "district=" + url.QueryEscape("海淀区") + "&district=" + url.QueryEscape("朝阳区"), "district"},
 		{"page twice", "page=1&page=2", "page"},
 		{"sort twice", "sort=newest&sort=oldest", "sort"},
@@ -87,6 +93,8 @@ func TestSearchLimits(t *testing.T) {
 		"q=" + url.QueryEscape("  "+strings.Repeat("體", 200)+"\t "), // trimmed first
 		"page=500&per_page=20",
 		"page=100&per_page=100",
+		"q=" + url.QueryEscape("50% 体罚"), // a percent sign well encoded
+		"q=a&lang=%zz",                   // a bad escape in a parameter search does not read
 		"per_page=1&page=10000",
 		"from=2026-05-01&to=2026-05-01",
 		"category=1&category=10&category=10",

@@ -36,11 +36,13 @@ func lowerRunes(s string) string {
 }
 
 // Words returns the words of a query as search matches them: text in MatchText form split on
-// white space, without repeats, at most MaxWords of them, in the order written. Text with no
-// words gives nil.
+// white space and on punctuation (IsWordBreak), without repeats, at most MaxWords of them, in the
+// order written. Text with no words gives nil. People paste sentences, quotes and bracketed
+// titles into the search box; punctuation never has to match, so 体罚。 finds what 体罚 finds and
+// “体罚”，学生 is the two words 体罚 and 学生.
 func Words(f *Folder, text string) []string {
 	var words []string
-	for w := range strings.FieldsSeq(MatchText(f, text)) {
+	for w := range strings.FieldsFuncSeq(MatchText(f, text), IsWordBreak) {
 		if slices.Contains(words, w) {
 			continue
 		}
@@ -50,6 +52,19 @@ func Words(f *Folder, text string) []string {
 		words = append(words, w)
 	}
 	return words
+}
+
+// IsWordBreak reports whether r separates the words of a query (Words): white space, Unicode
+// punctuation (unicode.IsPunct: 。，、“”「」《》!?"'&; and the like), and the symbols that
+// Chinese text uses as punctuation but Unicode files as symbols: the wave dash ～ of ranges
+// (folded to ~), ｜ (folded to |), ￣, ￤, and the angle brackets < > and ` that stand in for
+// quotes and title marks in pasted text. r is a rune of MatchText form.
+func IsWordBreak(r rune) bool {
+	switch r {
+	case '~', '|', '<', '>', '`', '\uFFE3', '\uFFE4':
+		return true
+	}
+	return unicode.IsSpace(r) || unicode.IsPunct(r)
 }
 
 // Highlight returns text HTML-escaped (as html.EscapeString does) with every occurrence of each

@@ -90,7 +90,8 @@ const (
 // text.
 //
 // Matching: Text is folded and lower-cased (MatchText) and split on white
-// space into words (Words: at most MaxWords; later ones are not searched); a
+// space and punctuation into words (Words and IsWordBreak: at most MaxWords;
+// later ones are not searched; punctuation is never matched); a
 // document matches when each word occurs, as written (a run of characters
 // in that order), in its title, summary, body, subject name, school or
 // authority folded and lower-cased the same way. Empty Text matches every

@@ -110,7 +110,8 @@ func TestMatchingIsSubstringOfFoldedText(t *testing.T) {
 		{"TV包", []string{"latin"}},
 		{"23年", []string{"latin"}},
 		{"wechat紅包", []string{"latin"}},
-		{"：罚", []string{"reversed"}},
+		{"：罚", []string{"simp", "trad", "reversed", "split"}}, // punctuation is not matched
+		{"“罚体”。", []string{"reversed"}},
 		{"学生 问题 罚站", []string{"simp", "trad"}},
 		{"不存在", nil},
 		// Words longer than four characters are phrases of four-character grams.

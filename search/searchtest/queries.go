@@ -14,10 +14,12 @@ import (
 // texts are the query texts of the matrix: one and two words, Simplified
 // and Traditional, a word found only inside a longer one (学生 in 大学生), a
 // single character, full-width and half-width letters, names, markup and
-// entities, words found nowhere, and as many words as are searched.
+// entities, punctuation as pasted, words found nowhere, and as many words as
+// are searched.
 var texts = []string{
 	"", "体罚", "體罰", "学生", "大学生", "罚", "体罚学生", "罚学", "有偿补课", "補課", "体罚 学生",
 	"學生 家长", "abc", "ＡＢＣ", "a2019", "张某某", "王某", "<b>", "&", "&amp;", `"该教师"`, "<script>",
+	"体罚。", "体罚?", "体罚，学生", "“体罚”", "「体罚」", `"体罚`, "《體罰》、學生！", "。，",
 	"教育委员会", "海淀区", "择校费", "同日决定", "不存在的词", "体罚 不存在的词", "\u3000体罚\u3000 ",
 	// search.MaxWords words, the last one deciding; and one more, which is not searched.
 	"某 中 学 教 师 侮 辱 实 习 大", "某 中 学 教 师 侮 辱 实 习 大 不存在的词",
@@ -277,6 +279,7 @@ func testKnownAnswers(t *testing.T, s *suite, idx search.Index) {
 		{"ａｂｃ", []string{idFullWidth, idHalfWidth}, nil},
 		{"ABC 收费", []string{idFullWidth, idHalfWidth}, nil},
 		{"<script>", []string{idMarkup}, []string{idSimplified}},
+		{"“该教师”打人。", []string{idMarkup}, []string{idSimplified}},
 		{"罚学", []string{idSimplified, idTraditional, idMarkup}, nil},
 		{"罚 学", []string{idSimplified, idTraditional, idMarkup}, nil},
 		{"同日决定的案例", []string{idTieA, idTieC}, []string{idTieB}},
@@ -338,6 +341,26 @@ func testScripts(t *testing.T, s *suite, idx search.Index) {
 	}
 }
 
+// testPunctuation: punctuation pasted around or between words is not
+// matched, so a query finds what its words without it find.
+func testPunctuation(t *testing.T, s *suite, idx search.Index) {
+	for _, p := range [][2]string{
+		{"体罚。", "体罚"}, {"体罚?", "体罚"}, {"体罚？", "体罚"}, {"“体罚”", "体罚"}, {"「体罚」", "体罚"},
+		{`"体罚`, "体罚"}, {"体罚，学生", "体罚 学生"}, {"《體罰》、學生！", "体罚 学生"},
+	} {
+		a := search.Query{Text: p[0], Today: Today, Limit: 100, Sort: search.SortNewest}
+		b := a
+		b.Text = p[1]
+		ra, rb := s.check(t, idx, a), s.check(t, idx, b)
+		if ra == nil || rb == nil {
+			continue
+		}
+		if ra.Total != rb.Total || ra.Total == 0 {
+			t.Errorf("Search %q finds %d, %q finds %d; want the same, more than none", p[0], ra.Total, p[1], rb.Total)
+		}
+	}
+}
+
 // testHighlights checks escaping and marks written out by hand.
 func testHighlights(t *testing.T, s *suite, idx search.Index) {
 	for _, c := range []struct {
@@ -348,7 +371,9 @@ func testHighlights(t *testing.T, s *suite, idx search.Index) {
 		{"體罰", idMarkup, `关于&lt;b&gt;某教师&lt;/b&gt;<mark>体罚</mark>学生的通报 &amp; 处理结果`,
 			`家长称&#34;该教师&#34;打人 &lt;script&gt;alert(1)&lt;/script&gt; A&amp;amp;B &#39;x&#39;`},
 		{"<script> amp", idMarkup, `关于&lt;b&gt;某教师&lt;/b&gt;体罚学生的通报 &amp; 处理结果`,
-			`家长称&#34;该教师&#34;打人 <mark>&lt;script&gt;</mark>alert(1)&lt;/script&gt; A&amp;<mark>amp</mark>;B &#39;x&#39;`},
+			`家长称&#34;该教师&#34;打人 &lt;<mark>script</mark>&gt;alert(1)&lt;/<mark>script</mark>&gt; A&amp;<mark>amp</mark>;B &#39;x&#39;`},
+		{"“体罚”，学生。", idMarkup, `关于&lt;b&gt;某教师&lt;/b&gt;<mark>体罚学生</mark>的通报 &amp; 处理结果`,
+			`家长称&#34;该教师&#34;打人 &lt;script&gt;alert(1)&lt;/script&gt; A&amp;amp;B &#39;x&#39;`},
 		{"体罚", idTraditional, "某中學教師<mark>體罰</mark>學生被處理", "該教師因<mark>體罰</mark>學生受到警告。"},
 		{"教师 体罚", idSimplified, "某中学<mark>教师体罚</mark>学生被处理", "该<mark>教师</mark>因<mark>体罚</mark>学生受到警告。"},
 		{"abc", idFullWidth, "<mark>ＡＢＣ</mark>国际学校教师违规收费", "<mark>ＡＢＣ</mark>国际学校教师向家长收取费用。"},

@@ -82,6 +82,7 @@ var queryTests = []queryTest{
 	{"Paging", testPaging},
 	{"KnownAnswers", testKnownAnswers},
 	{"Scripts", testScripts},
+	{"Punctuation", testPunctuation},
 	{"Highlights", testHighlights},
 	{"HostileValues", testHostileValues},
 	{"InvalidQuery", testInvalidQuery},
