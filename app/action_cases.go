@@ -150,6 +150,9 @@ func checkAmendCase(ctx context.Context, a *App, r store.Reader, p map[string]js
 	if note, err = checkText("note", note, true); err != nil {
 		return nil, "", err
 	}
+	if err := checkPlainText("note", note); err != nil { // published beside the revision
+		return nil, "", err
+	}
 	kept, err := json.Marshal(in)
 	if err != nil {
 		return nil, "", fmt.Errorf("app: amend changes: %w", err)
@@ -251,7 +254,7 @@ func applyAmendCase(ctx context.Context, a *App, tx store.Tx, act *store.Action,
 			return err
 		}
 		c.AmendedAt, c.UpdatedAt = now, now
-		fs, err = a.caseFindings(ctx, tx, c)
+		fs, err = a.caseFindings(ctx, tx, c, textField{"note", p.Note})
 		return err
 	})
 	if err != nil {
@@ -262,14 +265,18 @@ func applyAmendCase(ctx context.Context, a *App, tx store.Tx, act *store.Action,
 }
 
 // applyWithdrawCase withdraws a published case; the action's reason is the
-// public reason of the withdrawal.
+// public reason of the withdrawal, so it reports the findings of the
+// redaction check on the reason (the case's own text leaves public view).
 func applyWithdrawCase(ctx context.Context, a *App, tx store.Tx, act *store.Action, _ string) (outcome, error) {
+	var fs []Finding
 	_, _, err := a.applyToCase(ctx, tx, act, func(c *store.Case, _ caseParams) error {
 		now := a.now()
 		c.Status, c.WithdrawnAt, c.WithdrawReason, c.UpdatedAt = store.CaseWithdrawn, now, act.Reason, now
-		return nil
+		var err error
+		fs, err = a.textFindings(ctx, tx, c, nil, textField{"reason", act.Reason})
+		return err
 	})
-	return outcome{}, err
+	return outcome{findings: fs}, err
 }
 
 // defaultDisclosureMonths is the period of a sanction type that the
@@ -381,8 +388,8 @@ func auditParams(act *store.Action) any {
 		"changes_sha256": hex.EncodeToString(sum[:])}
 }
 
-// FindingsError is an approval refused because the case it would publish
-// holds findings of the redaction check and the approver did not
+// FindingsError is an approval refused because the text it would publish
+// (a case, an amendment's note, a withdrawal's reason) holds findings of the redaction check and the approver did not
 // acknowledge them. Its code is ERedactionFindings.
 type FindingsError struct {
 	Findings []Finding
@@ -393,7 +400,7 @@ func (e *FindingsError) Error() string { return e.Unwrap().Error() }
 // Unwrap gives the *store.Error that carries the code and message.
 func (e *FindingsError) Unwrap() error {
 	return store.FieldError(store.ERedactionFindings, "acknowledge_findings",
-		"the case holds %d redaction finding(s) (see findings): remove them, or approve with acknowledge_findings saying why publishing them is right", len(e.Findings))
+		"the text this approval publishes holds %d redaction finding(s) (see findings): remove them, or approve with acknowledge_findings saying why publishing them is right", len(e.Findings))
 }
 
 // findingsSummary is what the audit log keeps of findings: where and what,

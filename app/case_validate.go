@@ -105,11 +105,18 @@ func checkCaseText(t caseText) error {
 	if n := utf8.RuneCountInString(s); n > t.max {
 		return store.FieldError(store.EInvalid, t.field, "%s has %d characters; at most %d", t.field, n, t.max)
 	}
+	return checkPlainText(t.field, s)
+}
+
+// checkPlainText refuses a text that holds HTML: it is published as plain
+// text, and markup in it was either pasted from a web page or meant to run
+// in a reader's browser. EInvalid naming field.
+func checkPlainText(field, s string) error {
 	if m := htmlTag.FindString(s); m != "" {
-		return store.FieldError(store.EInvalid, t.field, "%s is plain text and must not contain HTML (found %q); write paragraphs as text separated by a blank line", t.field, clip(m, 40))
+		return store.FieldError(store.EInvalid, field, "%s is plain text and must not contain HTML (found %q); write paragraphs as text separated by a blank line", field, clip(m, 40))
 	}
 	if m := htmlEntity.FindString(s); m != "" {
-		return store.FieldError(store.EInvalid, t.field, "%s is plain text and must not contain HTML character references (found %q); write the character itself", t.field, m)
+		return store.FieldError(store.EInvalid, field, "%s is plain text and must not contain HTML character references (found %q); write the character itself", field, m)
 	}
 	return nil
 }

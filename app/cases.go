@@ -164,10 +164,17 @@ func (a *App) AdminCase(ctx context.Context, id string) (*CaseRecord, error) {
 	return &CaseRecord{Case: *c, Findings: fs}, nil
 }
 
-// caseFindings runs the redaction check on c's public text, with the name
-// of the holder it links to.
-func (a *App) caseFindings(ctx context.Context, r store.Reader, c *store.Case) ([]Finding, error) {
-	in := redactionInput{content: &c.CaseContent, certificateNo: c.CertificateNo}
+// caseFindings runs the redaction check on c's public text and on extra
+// texts published beside it (an amendment's note), with the name of the
+// holder it links to.
+func (a *App) caseFindings(ctx context.Context, r store.Reader, c *store.Case, extra ...textField) ([]Finding, error) {
+	return a.textFindings(ctx, r, c, &c.CaseContent, extra...)
+}
+
+// textFindings runs the redaction check on content (none when nil) and
+// extra, with the name and certificate number of the holder c links to.
+func (a *App) textFindings(ctx context.Context, r store.Reader, c *store.Case, content *store.CaseContent, extra ...textField) ([]Finding, error) {
+	in := redactionInput{content: content, extra: extra, certificateNo: c.CertificateNo}
 	if c.CertificateNo != "" {
 		cred, err := r.CredentialByNumber(ctx, c.CertificateNo)
 		switch {
