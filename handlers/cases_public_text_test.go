@@ -85,3 +85,41 @@ func TestPublicNoteAndReasonAreChecked(t *testing.T) {
 		t.Fatalf("clean withdrawal: %d %s", r.status, r.body)
 	}
 }
+
+// TestCaseTextRefusesMarkup: what a browser reads as a tag or a character
+// reference, and invisible characters, are refused in a draft and in an
+// amendment's changes, in every text field; "5<6" and "AT&T" are text.
+func TestCaseTextRefusesMarkup(t *testing.T) {
+	e := newEnv(t, nil)
+	tm := e.team()
+	id := e.publish(tm.editor, tm.reviewer, nil, "")
+	bad := []string{"<svg/onload=alert(1)>", "<img/src=x onerror=alert(1)>", "<script/x>", "<o:p>", "<?php ?>",
+		"&lt", "&amp", "&copy", "&#60", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
+	for _, field := range []string{"title", "summary", "school"} {
+		for _, b := range bad {
+			v := "某小学" + b + "教师"
+			r := e.do("POST", "/api/v1/admin/cases", withField(field, v), bearer(tm.editor)...)
+			wantProblem(t, r, 400, "invalid_field")
+			if r.str("field") != field {
+				t.Errorf("draft %s with %+q: field %q", field, b, r.str("field"))
+			}
+			r = e.do("POST", "/api/v1/admin/actions", map[string]any{"kind": "amend_case", "case_id": id, "reason": "更正",
+				"changes": map[string]any{field: v}, "note": "更正"}, bearer(tm.editor)...)
+			wantProblem(t, r, 400, "invalid_field")
+			if r.str("field") != field {
+				t.Errorf("amend %s with %+q: field %q", field, b, r.str("field"))
+			}
+		}
+	}
+	for _, ok := range []string{"5<6", "a < b", "AT&T"} {
+		e.draft(tm.editor, map[string]any{"title": "某小学 " + ok, "summary": "摘要 " + ok + "。", "school": "学校 " + ok})
+		e.propose(tm.editor, map[string]any{"kind": "amend_case", "case_id": id, "reason": "更正",
+			"changes": map[string]any{"summary": "摘要 " + ok + "。"}, "note": "更正 " + ok})
+	}
+}
+
+func withField(field, v string) map[string]any {
+	body := caseDraft()
+	body[field] = v
+	return body
+}
