@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -32,6 +33,9 @@ func TestCaseActionsApproveTheVersionProposed(t *testing.T) {
 	if r := e.do("PATCH", "/api/v1/admin/cases/"+id, map[string]any{"title": edited}, bearer(tm.editor)...); r.status != 200 {
 		t.Fatalf("edit: %d %s", r.status, r.body)
 	}
+	if g := e.adminCase(tm.editor, id); fmt.Sprint(g.json["pending_actions"]) != "["+act+"]" {
+		t.Fatalf("the admin view does not show the pending action %s: %s", act, g.body)
+	}
 	r := e.approve(tm.reviewer, act)
 	wantPendingLoser(t, e, tm.reviewer, act, r)
 	if d := r.str("detail"); !strings.Contains(d, "changed since") || !strings.Contains(d, "propose the action again") {
@@ -51,6 +55,9 @@ func TestCaseActionsApproveTheVersionProposed(t *testing.T) {
 	// The first action can be rejected, and never applies.
 	if r := e.do("POST", "/api/v1/admin/actions/"+act+"/reject", map[string]any{"reason": "已重新提交"}, bearer(tm.reviewer)...); r.status != 200 {
 		t.Fatalf("reject the stale action: %d %s", r.status, r.body)
+	}
+	if g := e.adminCase(tm.editor, id); fmt.Sprint(g.json["pending_actions"]) != "[]" {
+		t.Fatalf("no action is pending, but %s", g.body)
 	}
 
 	// An amendment and a withdrawal proposed before another amendment applied.
