@@ -77,7 +77,7 @@ func checkPublishCase(ctx context.Context, a *App, r store.Reader, p map[string]
 	if err := caseStateAllows(store.ActionPublishCase, c); err != nil {
 		return nil, "", err
 	}
-	out := caseParams{CaseID: c.ID}
+	out := caseParams{CaseID: c.ID, Version: c.Version}
 	var until string
 	if ok, err := param(p, "publish_until", &until); err != nil {
 		return nil, "", err
@@ -111,7 +111,7 @@ func checkWithdrawCase(ctx context.Context, _ *App, r store.Reader, p map[string
 	if err := caseStateAllows(store.ActionWithdrawCase, c); err != nil {
 		return nil, "", err
 	}
-	return caseParams{CaseID: c.ID}, "case:" + c.ID, nil
+	return caseParams{CaseID: c.ID, Version: c.Version}, "case:" + c.ID, nil
 }
 
 // checkAmendCase validates the changes exactly as a draft edit is
@@ -150,15 +150,23 @@ func checkAmendCase(ctx context.Context, a *App, r store.Reader, p map[string]js
 	if note, err = checkText("note", note, true); err != nil {
 		return nil, "", err
 	}
+	if err := checkPlainText("note", note); err != nil { // published beside the revision
+		return nil, "", err
+	}
 	kept, err := json.Marshal(in)
 	if err != nil {
 		return nil, "", fmt.Errorf("app: amend changes: %w", err)
 	}
-	return caseParams{CaseID: c.ID, Changes: kept, Note: note}, "case:" + c.ID, nil
+	return caseParams{CaseID: c.ID, Version: c.Version, Changes: kept, Note: note}, "case:" + c.ID, nil
 }
 
 // caseForApply reads, inside the approving transaction, the case a case
-// action names and checks that the action still applies to it.
+// action names and checks that the action still applies to it, and to the
+// version it was proposed on: the reviewer approves the case they saw, so
+// a case edited, amended or otherwise written since the proposal (a draft
+// edited after its publish_case was proposed) is EConflict, and the
+// action must be proposed again. Actions kept without a version (proposed
+// before it was recorded) are decided on the state alone.
 func caseForApply(ctx context.Context, tx store.Tx, act *store.Action) (*store.Case, caseParams, error) {
 	var p caseParams
 	if err := json.Unmarshal(act.Params, &p); err != nil {
@@ -168,7 +176,14 @@ func caseForApply(ctx context.Context, tx store.Tx, act *store.Action) (*store.C
 	if err != nil {
 		return nil, p, err
 	}
-	return c, p, caseStateAllows(act.Kind, c)
+	if err := caseStateAllows(act.Kind, c); err != nil {
+		return nil, p, err
+	}
+	if p.Version != 0 && c.Version != p.Version {
+		return nil, p, store.FieldError(store.EConflict, "case_id",
+			"case %s changed since action %d was proposed (version %d then, %d now); review it as it is and propose the action again", c.ID, act.ID, p.Version, c.Version)
+	}
+	return c, p, nil
 }
 
 // caseWriteAttempts bounds how often an approval decides again after its
@@ -176,14 +191,17 @@ func caseForApply(ctx context.Context, tx store.Tx, act *store.Action) (*store.C
 const caseWriteAttempts = 3
 
 // applyToCase applies a case action inside the approving transaction:
-// it reads the case, checks that the kind still acts on its state, lets
-// change make the change, and writes it conditionally on the version read,
-// with its case.changed message. When the write loses to another
-// transaction that wrote the case in between (two approvals at the same
-// moment, on PostgreSQL), it reads the case as that one left it and
-// decides again, as if applied after it: a withdrawal after an amendment
-// still applies, an amendment after a withdrawal is EConflict. change may
-// run more than once and must derive everything from the case it is given.
+// it reads the case, checks that the kind still acts on its state and that
+// the case is still the version proposed (caseForApply), lets change make
+// the change, and writes it conditionally on the version read, with its
+// case.changed message. When the write loses to another transaction that
+// wrote the case in between (two approvals at the same moment, on
+// PostgreSQL), it reads the case as that one left it and decides again, as
+// if applied after it: the case then is not the version proposed, which
+// is EConflict (for an action kept without a version, an amendment after
+// a withdrawal is EConflict and a withdrawal after an amendment applies).
+// change may run more than once and must derive everything from the case
+// it is given.
 func (a *App) applyToCase(ctx context.Context, tx store.Tx, act *store.Action, change func(c *store.Case, p caseParams) error) (*store.Case, caseParams, error) {
 	for attempt := 1; ; attempt++ {
 		c, p, err := caseForApply(ctx, tx, act)
@@ -251,7 +269,7 @@ func applyAmendCase(ctx context.Context, a *App, tx store.Tx, act *store.Action,
 			return err
 		}
 		c.AmendedAt, c.UpdatedAt = now, now
-		fs, err = a.caseFindings(ctx, tx, c)
+		fs, err = a.caseFindings(ctx, tx, c, textField{"note", p.Note})
 		return err
 	})
 	if err != nil {
@@ -262,14 +280,18 @@ func applyAmendCase(ctx context.Context, a *App, tx store.Tx, act *store.Action,
 }
 
 // applyWithdrawCase withdraws a published case; the action's reason is the
-// public reason of the withdrawal.
+// public reason of the withdrawal, so it reports the findings of the
+// redaction check on the reason (the case's own text leaves public view).
 func applyWithdrawCase(ctx context.Context, a *App, tx store.Tx, act *store.Action, _ string) (outcome, error) {
+	var fs []Finding
 	_, _, err := a.applyToCase(ctx, tx, act, func(c *store.Case, _ caseParams) error {
 		now := a.now()
 		c.Status, c.WithdrawnAt, c.WithdrawReason, c.UpdatedAt = store.CaseWithdrawn, now, act.Reason, now
-		return nil
+		var err error
+		fs, err = a.textFindings(ctx, tx, c, nil, textField{"reason", act.Reason})
+		return err
 	})
-	return outcome{}, err
+	return outcome{findings: fs}, err
 }
 
 // defaultDisclosureMonths is the period of a sanction type that the
@@ -381,8 +403,8 @@ func auditParams(act *store.Action) any {
 		"changes_sha256": hex.EncodeToString(sum[:])}
 }
 
-// FindingsError is an approval refused because the case it would publish
-// holds findings of the redaction check and the approver did not
+// FindingsError is an approval refused because the text it would publish
+// (a case, an amendment's note, a withdrawal's reason) holds findings of the redaction check and the approver did not
 // acknowledge them. Its code is ERedactionFindings.
 type FindingsError struct {
 	Findings []Finding
@@ -393,7 +415,7 @@ func (e *FindingsError) Error() string { return e.Unwrap().Error() }
 // Unwrap gives the *store.Error that carries the code and message.
 func (e *FindingsError) Unwrap() error {
 	return store.FieldError(store.ERedactionFindings, "acknowledge_findings",
-		"the case holds %d redaction finding(s) (see findings): remove them, or approve with acknowledge_findings saying why publishing them is right", len(e.Findings))
+		"the text this approval publishes holds %d redaction finding(s) (see findings): remove them, or approve with acknowledge_findings saying why publishing them is right", len(e.Findings))
 }
 
 // findingsSummary is what the audit log keeps of findings: where and what,

@@ -16,6 +16,7 @@ import (
 type (
 	caseParams struct {
 		CaseID       string          `json:"case_id"`
+		Version      int64           `json:"version,omitempty"`       // the case's version at proposal: what the reviewer approves
 		Changes      json.RawMessage `json:"changes,omitempty"`       // amend_case: a CaseInput
 		Note         string          `json:"note,omitempty"`          // amend_case: the public note
 		PublishUntil string          `json:"publish_until,omitempty"` // publish_case: YYYY-MM-DD, overriding the default period

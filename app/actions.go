@@ -25,7 +25,10 @@ type Proposal struct {
 type kindSpec struct {
 	role     string   // the role that proposes it (admin always may)
 	required []string // parameters that must be present
-	optional []string // parameters that may be present
+	// publicReason: the reason is published (a withdrawal's), so it must
+	// be plain text, and the approval runs the redaction check on it.
+	publicReason bool
+	optional     []string // parameters that may be present
 	// check validates params against the store as it is now and returns
 	// the normalised parameters to keep and the object acted on.
 	check func(ctx context.Context, a *App, r store.Reader, p map[string]json.RawMessage) (params any, object string, err error)
@@ -54,7 +57,7 @@ type Approval struct {
 func (a *App) kinds() map[string]kindSpec {
 	return map[string]kindSpec{
 		store.ActionPublishCase:         {role: store.RoleEditor, required: []string{"case_id"}, optional: []string{"publish_until"}, check: checkPublishCase, apply: applyPublishCase},
-		store.ActionWithdrawCase:        {role: store.RoleEditor, required: []string{"case_id"}, check: checkWithdrawCase, apply: applyWithdrawCase},
+		store.ActionWithdrawCase:        {role: store.RoleEditor, required: []string{"case_id"}, publicReason: true, check: checkWithdrawCase, apply: applyWithdrawCase},
 		store.ActionAmendCase:           {role: store.RoleEditor, required: []string{"case_id", "changes", "note"}, check: checkAmendCase, apply: applyAmendCase},
 		store.ActionRevokeCredential:    {role: store.RoleRegistrar, required: []string{"certificate_no"}, optional: []string{"case_id"}, check: checkCredentialAction(store.ActionRevokeCredential), apply: applyCredentialStatus},
 		store.ActionSuspendCredential:   {role: store.RoleRegistrar, required: []string{"certificate_no"}, optional: []string{"until", "case_id"}, check: checkCredentialAction(store.ActionSuspendCredential), apply: applyCredentialStatus},
@@ -98,6 +101,11 @@ func (a *App) ProposeAction(ctx context.Context, p *Principal, in Proposal) (*st
 	reason, err := checkText("reason", in.Reason, true)
 	if err != nil {
 		return nil, err
+	}
+	if spec.publicReason {
+		if err := checkPlainText("reason", reason); err != nil {
+			return nil, err
+		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(in.Params)) { // sorted: the same unknown one is reported every time
 		if !slices.Contains(spec.required, name) && !slices.Contains(spec.optional, name) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"html"
 	"io"
 	"regexp"
 	"slices"
@@ -59,13 +60,46 @@ const (
 var earliestDecision = store.NewDate(1949, time.October, 1)
 
 var (
-	// An HTML tag, comment, doctype or CDATA section: <p>, </p>, <br/>,
-	// <a href="...">, <script>, <!-- -->. A lone "<" or "a < b" is text.
-	htmlTag = regexp.MustCompile(`(?i)</?[a-z][a-z0-9-]*(?:\s[^<>]*)?/?\s*>|<!--|<!\[cdata\[|<!doctype`)
-	// A character reference (&amp; &#20320; &#x4f60;): a text that holds
-	// one was escaped for HTML somewhere and would show the reference.
+	// Where the HTML tokenizer leaves text: "<" followed by an ASCII
+	// letter (a start tag: <p>, <svg/onload=...>, <o:p>), "/" (an end tag,
+	// or a bogus comment), "!" (a comment, doctype or CDATA section) or "?"
+	// (a processing instruction, read as a bogus comment). Whether a ">"
+	// follows does not matter: a browser, or an editor pasting into one,
+	// takes the rest as markup. "5<6" and "a < b" stay text.
+	htmlTag = regexp.MustCompile(`<[A-Za-z/!?]`)
+	// A character reference ending in ";" (&amp; &#20320; &#x4f60; and
+	// unknown names such as &foo;): a text that holds one was escaped for
+	// HTML somewhere and would show the reference. References without the
+	// ";" that browsers still decode (&amp, &lt, &copy, &#60) are found by
+	// decodedReference.
 	htmlEntity = regexp.MustCompile(`(?i)&(?:[a-z][a-z0-9]{1,31}|#[0-9]{1,7}|#x[0-9a-f]{1,6});`)
 )
+
+// decodedReference returns the first "&" reference in s that a browser
+// decodes in text: any numeric one (&#60, &#x3c) and the named ones it
+// decodes without a ";" (&amp, &lt, &copy, also at the start of a longer
+// word: &copyright), so that "AT&T" and "R&D" stay text. html.UnescapeString
+// follows the HTML standard's table and rules for text. "" when none.
+func decodedReference(s string) string {
+	for i := strings.IndexByte(s, '&'); i >= 0; {
+		end := i + 1
+		for end < len(s) && end-i < 40 && (isASCIIAlnum(s[end]) || s[end] == '#' && end == i+1 || s[end] == ';') {
+			end++
+			if s[end-1] == ';' {
+				break
+			}
+		}
+		if tok := s[i:end]; html.UnescapeString(tok) != tok {
+			return tok
+		}
+		next := strings.IndexByte(s[end:], '&')
+		if next < 0 {
+			break
+		}
+		i = end + next
+	}
+	return ""
+}
 
 // caseText is one text field's rule.
 type caseText struct {
@@ -105,11 +139,27 @@ func checkCaseText(t caseText) error {
 	if n := utf8.RuneCountInString(s); n > t.max {
 		return store.FieldError(store.EInvalid, t.field, "%s has %d characters; at most %d", t.field, n, t.max)
 	}
-	if m := htmlTag.FindString(s); m != "" {
-		return store.FieldError(store.EInvalid, t.field, "%s is plain text and must not contain HTML (found %q); write paragraphs as text separated by a blank line", t.field, clip(m, 40))
+	return checkPlainText(t.field, s)
+}
+
+// checkPlainText refuses a text that holds HTML: it is published as plain
+// text, and markup in it was either pasted from a web page or meant to run
+// in a reader's browser. EInvalid naming field; the message states the
+// rule, so that an editor can tell what to change.
+func checkPlainText(field, s string) error {
+	if loc := htmlTag.FindStringIndex(s); loc != nil {
+		return store.FieldError(store.EInvalid, field,
+			"%s is plain text and must not contain HTML (found %q): \"<\" directly followed by a letter, \"/\", \"!\" or \"?\" starts a tag; write \"<\" with a space after it (a < b), and paragraphs as text separated by a blank line",
+			field, clip(s[loc[0]:], 20))
 	}
-	if m := htmlEntity.FindString(s); m != "" {
-		return store.FieldError(store.EInvalid, t.field, "%s is plain text and must not contain HTML character references (found %q); write the character itself", t.field, m)
+	m := htmlEntity.FindString(s)
+	if m == "" {
+		m = decodedReference(s)
+	}
+	if m != "" {
+		return store.FieldError(store.EInvalid, field,
+			"%s is plain text and must not contain HTML character references (found %q): \"&\" followed by a character's name or \"#\" and digits, with or without \";\", reads as a character in a browser; write the character itself, or \"&\" with a space after it",
+			field, clip(m, 20))
 	}
 	return nil
 }

@@ -18,6 +18,9 @@ import (
 type CaseRecord struct {
 	store.Case
 	Findings []Finding
+	// PendingActions are the ids of the pending actions on the case,
+	// newest first: approving one of them changes it.
+	PendingActions []int64
 }
 
 // caseIDEncoding writes case ids: lower-case base32 without padding.
@@ -161,13 +164,42 @@ func (a *App) AdminCase(ctx context.Context, id string) (*CaseRecord, error) {
 	if err != nil {
 		return nil, internal("case findings", err)
 	}
-	return &CaseRecord{Case: *c, Findings: fs}, nil
+	pend, err := a.pendingActionsOn(ctx, "case:"+c.ID)
+	if err != nil {
+		return nil, internal("case actions", err)
+	}
+	return &CaseRecord{Case: *c, Findings: fs, PendingActions: pend}, nil
 }
 
-// caseFindings runs the redaction check on c's public text, with the name
-// of the holder it links to.
-func (a *App) caseFindings(ctx context.Context, r store.Reader, c *store.Case) ([]Finding, error) {
-	in := redactionInput{content: &c.CaseContent, certificateNo: c.CertificateNo}
+// pendingActionsOn returns the ids of the pending actions whose object is
+// object, newest first. It reads every pending action: the queue of
+// actions waiting for a second person is short by nature, and the store
+// has no index by object.
+func (a *App) pendingActionsOn(ctx context.Context, object string) ([]int64, error) {
+	acts, _, err := a.store.Actions(ctx, store.ActionFilter{Status: store.ActionPending})
+	if err != nil {
+		return nil, err
+	}
+	out := []int64{}
+	for _, act := range acts {
+		if act.Object == object {
+			out = append(out, act.ID)
+		}
+	}
+	return out, nil
+}
+
+// caseFindings runs the redaction check on c's public text and on extra
+// texts published beside it (an amendment's note), with the name of the
+// holder it links to.
+func (a *App) caseFindings(ctx context.Context, r store.Reader, c *store.Case, extra ...textField) ([]Finding, error) {
+	return a.textFindings(ctx, r, c, &c.CaseContent, extra...)
+}
+
+// textFindings runs the redaction check on content (none when nil) and
+// extra, with the name and certificate number of the holder c links to.
+func (a *App) textFindings(ctx context.Context, r store.Reader, c *store.Case, content *store.CaseContent, extra ...textField) ([]Finding, error) {
+	in := redactionInput{content: content, extra: extra, certificateNo: c.CertificateNo}
 	if c.CertificateNo != "" {
 		cred, err := r.CredentialByNumber(ctx, c.CertificateNo)
 		switch {

@@ -49,8 +49,9 @@ const excerptContext = 10
 // redactionInput is what the check looks at: a case's public text and, when
 // it is linked to a credential, that credential's holder and number.
 type redactionInput struct {
-	content       *store.CaseContent
-	holderName    string // "" when the case is linked to no credential
+	content       *store.CaseContent // nil: only extra is looked at
+	extra         []textField        // public texts beside the case: an amendment's note, a withdrawal's reason
+	holderName    string             // "" when the case is linked to no credential
 	certificateNo string
 }
 
@@ -188,21 +189,25 @@ var patterns = []struct {
 	{FindingAddress, addressPattern, func(s string) bool { return strings.Contains(s, "单元") || strings.Contains(s, "室") }},
 }
 
+// textField is one public text the redaction check looks at.
+type textField struct{ field, text string }
+
 // findings runs the redaction check over every public text field of in.
 func (a *App) findings(in redactionInput) []Finding {
-	c := in.content
 	cache := map[rune]rune{}
 	var name []rune
 	if in.holderName != "" {
 		name = []rune(foldRunes(a.folder, in.holderName, cache).s)
 	}
-	fields := []struct{ field, text string }{
-		{"title", c.Title}, {"summary", c.Summary}, {"body", c.Body}, {"subject_name", c.SubjectName},
-		{"school", c.School}, {"authority", c.Authority},
+	var fields []textField
+	if c := in.content; c != nil {
+		fields = append(fields, textField{"title", c.Title}, textField{"summary", c.Summary}, textField{"body", c.Body},
+			textField{"subject_name", c.SubjectName}, textField{"school", c.School}, textField{"authority", c.Authority})
+		for i, s := range c.Sanctions {
+			fields = append(fields, textField{sanctionField(i, "detail"), s.Detail})
+		}
 	}
-	for i, s := range c.Sanctions {
-		fields = append(fields, struct{ field, text string }{sanctionField(i, "detail"), s.Detail})
-	}
+	fields = append(fields, in.extra...)
 	var out []Finding
 	for _, f := range fields {
 		if f.text == "" {

@@ -15,12 +15,12 @@ const (
 // checkChars is the one rule every text field of the admin API follows
 // (the API conventions): no control characters (in multi-line texts line
 // feed, carriage return and tab are allowed), no line or paragraph
-// separators (U+2028, U+2029) and no U+FEFF anywhere, no zero-width
-// characters (U+200B..U+200D) or U+FFFD on one line, and no Unicode
-// bidirectional controls, which
-// can make a stored text display as something other than what it holds
-// (an issuer that reads as another, a reason that hides its end). It
-// reports EInvalid naming field, and never repeats the text.
+// separators (U+2028, U+2029), no zero-width characters (U+200B..U+200D,
+// U+2060, U+FEFF) anywhere, no U+FFFD on one line, and no Unicode
+// bidirectional controls, which can make a stored text display as
+// something other than what it holds (an issuer that reads as another, a
+// reason that hides its end). It reports EInvalid naming field, and never
+// repeats the text.
 func checkChars(field, s string, multiline bool) error {
 	for _, r := range s {
 		switch {
@@ -32,15 +32,16 @@ func checkChars(field, s string, multiline bool) error {
 			// Refused in every text: they end a line in some readers and
 			// not in others, and break JavaScript that embeds the text.
 			return store.FieldError(store.EInvalid, field, "%s must not contain line or paragraph separators (found U+%04X)", field, r)
-		case r == '\uFEFF':
-			// A byte order mark inside a text is invisible and only makes
-			// two texts that look alike compare unequal.
-			return store.FieldError(store.EInvalid, field, "%s must not contain a zero-width no-break space (found U+FEFF)", field)
-		case !multiline && (r >= '\u200B' && r <= '\u200D' || r == '\uFFFD'):
-			// In one-line texts (names, subjects, issuers) invisible
-			// characters make look-alike names, and U+FFFD is what a
-			// broken encoding left behind; free text may keep them.
-			return store.FieldError(store.EInvalid, field, "%s must not contain zero-width or replacement characters (found U+%04X)", field, r)
+		case r >= '\u200B' && r <= '\u200D' || r == '\u2060' || r == '\uFEFF':
+			// Invisible: in a name they make look-alikes, in free text
+			// they split a word so that search and the redaction check
+			// miss it (an ID number with a zero-width space inside) while
+			// readers see it whole.
+			return store.FieldError(store.EInvalid, field, "%s must not contain zero-width characters (found U+%04X); they are invisible and hide what the text holds", field, r)
+		case !multiline && r == '\uFFFD':
+			// What a broken encoding left behind; in a name it is an error,
+			// free text may quote it.
+			return store.FieldError(store.EInvalid, field, "%s must not contain replacement characters (found U+FFFD)", field)
 		case unicode.IsControl(r): // C0, DEL and C1, NUL among them
 			return store.FieldError(store.EInvalid, field, "%s must not contain control characters (found U+%04X)", field, r)
 		case isBidiControl(r):

@@ -61,6 +61,7 @@ type adminCaseJSON struct {
 	WithdrawnAt    *time.Time          `json:"withdrawn_at"`
 	ExpiredAt      *time.Time          `json:"expired_at"`
 	Revisions      []adminRevisionJSON `json:"revisions"`
+	PendingActions []int64             `json:"pending_actions"`
 }
 
 // adminRevisionJSON is an applied amendment with the content it replaced.
@@ -85,7 +86,10 @@ func toAdminCaseJSON(r *app.CaseRecord) adminCaseJSON {
 		Findings: r.Findings, PublishUntil: r.PublishUntil, WithdrawReason: r.WithdrawReason, Version: r.Version,
 		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		PublishedAt: optTime(r.PublishedAt), AmendedAt: optTime(r.AmendedAt), WithdrawnAt: optTime(r.WithdrawnAt),
-		ExpiredAt: optTime(r.ExpiredAt), Revisions: make([]adminRevisionJSON, 0, len(r.Revisions))}
+		ExpiredAt: optTime(r.ExpiredAt), Revisions: make([]adminRevisionJSON, 0, len(r.Revisions)), PendingActions: r.PendingActions}
+	if out.PendingActions == nil {
+		out.PendingActions = []int64{}
+	}
 	if r.CertificateNo != "" {
 		no := r.CertificateNo
 		out.CertificateNo = &no

@@ -61,7 +61,11 @@ func TestRedactionFindingsNeedAcknowledgement(t *testing.T) {
 	}
 	e.do("PATCH", "/api/v1/admin/cases/"+id, map[string]any{"body": "經查，張某某多次體罰學生，电话" + phone + "。"}, bearer(tm.editor)...)
 
+	// The draft changed since the proposal: that action no longer applies.
 	const why = "该号码为学校公开的办公电话"
+	wantProblem(t, e.approveWith(tm.reviewer, act, map[string]any{"acknowledge_findings": why}), 409, "conflict")
+	act = e.propose(tm.editor, map[string]any{"kind": "publish_case", "case_id": id, "reason": "经审核，依规公开"})
+	wantProblem(t, e.approve(tm.reviewer, act), 422, "redaction_findings")
 	ok := e.approveWith(tm.reviewer, act, map[string]any{"acknowledge_findings": why})
 	if ok.status != 200 || ok.str("status") != "applied" {
 		t.Fatalf("acknowledged approval: %d %s", ok.status, ok.body)

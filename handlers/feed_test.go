@@ -93,7 +93,7 @@ func TestFeed(t *testing.T) {
 	}
 	tm := e.team()
 	// Text that must be escaped: markup-like characters that are not tags.
-	first := e.publish(tm.editor, tm.reviewer, map[string]any{"title": `"体罚" & 辱骂 a<b 学生`, "authority": "某区教委 & 纪委"}, "")
+	first := e.publish(tm.editor, tm.reviewer, map[string]any{"title": `"体罚" & 辱骂 5<6 学生`, "authority": "某区教委 & 纪委"}, "")
 	e.later(time.Hour, &tm)
 	second := e.publish(tm.editor, tm.reviewer, map[string]any{"title": "第二个案例"}, "")
 	e.draftID(tm.editor, map[string]any{"title": "一份草稿"})
@@ -110,7 +110,7 @@ func TestFeed(t *testing.T) {
 	if newest.ID != "http://portal.test/cases/"+second || older.ID != "http://portal.test/cases/"+first {
 		t.Fatalf("order or ids: %s, %s", newest.ID, older.ID)
 	}
-	if older.Title != `"体罚" & 辱骂 a<b 学生` || older.Authors[0] != "某区教委 & 纪委" || older.Summary != "更正后的摘要。" ||
+	if older.Title != `"体罚" & 辱骂 5<6 学生` || older.Authors[0] != "某区教委 & 纪委" || older.Summary != "更正后的摘要。" ||
 		older.Links[0].Href != "http://portal.test/cases/"+first {
 		t.Fatalf("escaped text does not round-trip: %+v", older)
 	}

@@ -73,9 +73,9 @@ func TestTextFieldsRefuseControlAndBidi(t *testing.T) {
 	}
 }
 
-// Invisible and broken characters: U+FEFF and the line and paragraph
-// separators are refused in every text, zero-width characters and U+FFFD
-// in one-line texts; a JSON escape of a lone surrogate, which the decoder
+// Invisible and broken characters: zero-width characters (U+200B..U+200D,
+// U+2060, U+FEFF) and the line and paragraph separators are refused in
+// every text, U+FFFD in one-line texts; a JSON escape of a lone surrogate, which the decoder
 // would turn into U+FFFD, is refused as invalid JSON.
 func TestTextRefusesInvisibleAndBrokenCharacters(t *testing.T) {
 	e := newEnv(t, nil)
@@ -92,7 +92,7 @@ func TestTextRefusesInvisibleAndBrokenCharacters(t *testing.T) {
 		}
 	}
 	e.registerCredential(tm.registrar, nil)
-	for _, b := range []string{"\ufeff", "\u2028", "\u2029"} {
+	for _, b := range []string{"\ufeff", "\u2028", "\u2029", "\u200b", "\u200c", "\u200d", "\u2060"} {
 		r := e.do("POST", "/api/v1/admin/actions", map[string]any{"kind": "revoke_credential", "certificate_no": certNo,
 			"reason": "严重违反师德" + b + "依法撤销"}, bearer(tm.admin)...)
 		wantProblem(t, r, 400, "invalid_field")
