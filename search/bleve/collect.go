@@ -45,7 +45,7 @@ func run(ctx context.Context, f *search.Folder, cc *columnCache, idx blevesearch
 	if p.none {
 		return c.result(f, v)
 	}
-	cands, err := candidates(ctx, reader, idx, v, p)
+	cands, err := candidates(ctx, v, p)
 	if err != nil {
 		return search.Result{}, err
 	}
