@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
@@ -52,15 +53,7 @@ func candidates(ctx context.Context, v *view, p *plan) ([]*roaring.Bitmap, error
 			if cands[seg] != nil && cands[seg].IsEmpty() {
 				continue
 			}
-			within := cands[seg]
-			if within == nil {
-				// The first word: every live document may hold it.
-				within = roaring.Flip(roaring.New(), 0, ss.Segment().Count())
-				if d := ss.Deleted(); d != nil {
-					within.AndNot(d)
-				}
-			}
-			bm, err := phraseBitmap(ctx, ss.Segment(), within, grams)
+			bm, err := phraseBitmap(ctx, ss, cands[seg], grams)
 			if err != nil {
 				return nil, fmt.Errorf("phrase %q: %w", grams, err)
 			}
@@ -114,13 +107,13 @@ func postingsBitmap(pl segment.PostingsList) (*roaring.Bitmap, error) {
 	}
 }
 
-// phraseBitmap returns the documents of within, in segment seg, whose fieldLong holds the phrase
-// of grams: each non-empty gram at its offset from a common position. The documents that hold
-// every gram are found from the postings bitmaps; the positions are then read for those alone,
-// straight from the postings, which costs a fraction of an engine phrase searcher (no match
-// objects, no maps of term locations per document).
-func phraseBitmap(ctx context.Context, seg segment.Segment, within *roaring.Bitmap, grams []string) (*roaring.Bitmap, error) {
-	dict, err := seg.Dictionary(fieldLong)
+// phraseBitmap returns the documents of within (nil: every live document), in segment ss, whose
+// fieldLong holds the phrase of grams: each non-empty gram at its offset from a common position.
+// The documents that hold every gram are found from the postings bitmaps; the positions are then
+// read for those alone, straight from the postings, which costs a fraction of an engine phrase
+// searcher (no match objects, no maps of term locations per document).
+func phraseBitmap(ctx context.Context, ss *scorch.SegmentSnapshot, within *roaring.Bitmap, grams []string) (*roaring.Bitmap, error) {
+	dict, err := ss.Segment().Dictionary(fieldLong)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +122,7 @@ func phraseBitmap(ctx context.Context, seg segment.Segment, within *roaring.Bitm
 		it  segment.PostingsIterator
 	}
 	var needs []need
-	bm := within.Clone()
+	var bm *roaring.Bitmap
 	for off, g := range grams {
 		if g == "" {
 			continue
@@ -142,12 +135,23 @@ func phraseBitmap(ctx context.Context, seg segment.Segment, within *roaring.Bitm
 		if err != nil {
 			return nil, err
 		}
-		if bm.And(gm); bm.IsEmpty() {
+		if bm == nil {
+			bm = gm
+		} else if bm.And(gm); bm.IsEmpty() {
 			return bm, nil
 		}
 		needs = append(needs, need{off: uint64(off), it: pl.Iterator(true, false, true, nil)})
 	}
+	switch {
+	case within != nil:
+		bm.And(within)
+	case ss.Deleted() != nil:
+		bm.AndNot(ss.Deleted())
+	}
 	out := roaring.New()
+	if bm.IsEmpty() {
+		return out, nil
+	}
 	var starts, at []uint64 // positions where the phrase may start; positions of one gram
 	n := 0
 	for it := bm.Iterator(); it.HasNext(); {
