@@ -19,9 +19,10 @@ const checkEvery = 4096
 
 // run executes p on idx. The words are found segment by segment as bitmaps of document numbers:
 // a word of up to maxGram characters is one gram, whose postings bitmap is taken whole, and
-// several words intersect; only a longer word runs an engine (phrase) searcher. Filters,
-// expiry, facets and order are then read from the columns of each candidate, and only the
-// page's hits are loaded from storage. Without words every live document is a candidate.
+// several words intersect; a longer word intersects its grams' bitmaps and then reads their
+// positions for the documents left (candidates). Filters, expiry, facets and order are then
+// read from the columns of each candidate, and only the page's hits are loaded from storage.
+// Without words every live document is a candidate.
 func run(ctx context.Context, f *search.Folder, cc *columnCache, idx blevesearch.Index, p *plan) (search.Result, error) {
 	adv, err := idx.Advanced()
 	if err != nil {
