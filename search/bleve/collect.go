@@ -110,7 +110,7 @@ func (c *collector) result(f *search.Folder, v *view) (search.Result, error) {
 		}
 		if id != e.id {
 			// The columns and the stored fields disagree on which document this is: the
-			// numbering of documents across segments is not what view assumes.
+			// numbering of a segment's documents is not what its columns assume.
 			return search.Result{}, fmt.Errorf("document number %d/%d holds %q, columns say %q", e.seg, e.local, id, e.id)
 		}
 		d, err := decode(id, src)
