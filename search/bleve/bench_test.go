@@ -36,6 +36,11 @@ import (
 // cases (the build is then not measured again). PORTAL_BLEVE_BENCH_BASELINE=1 also builds plain
 // Bleve (baseline_test.go) from the same cases and runs every pass on it too, in the same
 // process, with the ratio of the p99s.
+//
+// PORTAL_BLEVE_BENCH_DATA=demo measures the portal's demo data set instead of this package's
+// generator: the cases of bench/gencases (package demo, seed 1, all in public view) and the 500
+// queries of bench/gencases -queries 500, the data of bench/search.sh. PORTAL_BLEVE_BENCH_SLOW
+// logs that many of the slowest queries of each pass (default 6).
 func TestBenchSearch(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("PORTAL_BLEVE_BENCH"))
 	if n <= 0 {
@@ -53,9 +58,16 @@ func TestBenchSearch(t *testing.T) {
 	defer x.Close()
 	var docs []search.Document
 	withBaseline := os.Getenv("PORTAL_BLEVE_BENCH_BASELINE") != ""
+	useDemo := os.Getenv("PORTAL_BLEVE_BENCH_DATA") == "demo"
 	if have, _ := x.Count(ctx); have != n || withBaseline {
 		start := time.Now()
-		docs = genCases(t, 42, n)
+		if useDemo {
+			if docs, err = demoCases(n); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			docs = genCases(t, 42, n)
+		}
 		t.Logf("generated %d cases in %v", n, time.Since(start).Round(time.Millisecond))
 	}
 	if have, _ := x.Count(ctx); have != n {
@@ -91,7 +103,14 @@ func TestBenchSearch(t *testing.T) {
 	// that another process delayed once is not a slow query.
 	reps, _ := strconv.Atoi(os.Getenv("PORTAL_BLEVE_BENCH_REPS"))
 	reps = max(reps, 1)
-	queries := benchQueries()
+	queries, today := benchQueries(), store.NewDate(2025, 6, 1)
+	if useDemo {
+		queries, today = demoQueries(), demoToday()
+	}
+	slowest, err := strconv.Atoi(os.Getenv("PORTAL_BLEVE_BENCH_SLOW"))
+	if err != nil {
+		slowest = 6
+	}
 	filtered := benchFilters(len(queries))
 	type pass struct {
 		name          string
@@ -115,7 +134,7 @@ func TestBenchSearch(t *testing.T) {
 	run := func(p pass, record bool, do func(context.Context, search.Query) error) []timed {
 		var times []timed
 		for i, text := range queries {
-			q := search.Query{Today: store.NewDate(2025, 6, 1), Limit: 20, Facets: p.facets, Sort: p.sort}
+			q := search.Query{Today: today, Limit: 20, Facets: p.facets, Sort: p.sort}
 			if p.text {
 				q.Text = text
 			}
@@ -164,7 +183,7 @@ func TestBenchSearch(t *testing.T) {
 		p99 := report(p.name, times)
 		if testing.Verbose() && p.text {
 			var slow []string
-			for _, e := range times[len(times)-6:] {
+			for _, e := range times[len(times)-min(slowest, len(times)):] {
 				slow = append(slow, fmt.Sprintf("%q %.1f", e.q, ms(e.d)))
 			}
 			t.Logf("    slowest: %s", strings.Join(slow, ", "))

@@ -19,9 +19,10 @@ const checkEvery = 4096
 
 // run executes p on idx. The words are found segment by segment as bitmaps of document numbers:
 // a word of up to maxGram characters is one gram, whose postings bitmap is taken whole, and
-// several words intersect; only a longer word runs an engine (phrase) searcher. Filters,
-// expiry, facets and order are then read from the columns of each candidate, and only the
-// page's hits are loaded from storage. Without words every live document is a candidate.
+// several words intersect; a longer word intersects its grams' bitmaps and then reads their
+// positions for the documents left (candidates). Filters, expiry, facets and order are then
+// read from the columns of each candidate, and only the page's hits are loaded from storage.
+// Without words every live document is a candidate.
 func run(ctx context.Context, f *search.Folder, cc *columnCache, idx blevesearch.Index, p *plan) (search.Result, error) {
 	adv, err := idx.Advanced()
 	if err != nil {
@@ -45,7 +46,7 @@ func run(ctx context.Context, f *search.Folder, cc *columnCache, idx blevesearch
 	if p.none {
 		return c.result(f, v)
 	}
-	cands, err := candidates(ctx, reader, idx, v, p)
+	cands, err := candidates(ctx, v, p)
 	if err != nil {
 		return search.Result{}, err
 	}
@@ -109,7 +110,7 @@ func (c *collector) result(f *search.Folder, v *view) (search.Result, error) {
 		}
 		if id != e.id {
 			// The columns and the stored fields disagree on which document this is: the
-			// numbering of documents across segments is not what view assumes.
+			// numbering of a segment's documents is not what its columns assume.
 			return search.Result{}, fmt.Errorf("document number %d/%d holds %q, columns say %q", e.seg, e.local, id, e.id)
 		}
 		d, err := decode(id, src)

@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
@@ -100,26 +99,22 @@ func newColumnCache() *columnCache {
 	}
 }
 
-// view is a snapshot's segments with their columns and where their document numbers start.
+// view is a snapshot's segments with their columns. Documents are numbered within their segment.
 type view struct {
-	segs    []*scorch.SegmentSnapshot
-	cols    []*columns
-	offsets []uint64 // global number of each segment's first document, then the total
+	segs []*scorch.SegmentSnapshot
+	cols []*columns
 }
 
 // view returns the columns of every segment of snap, building those it lacks, and forgets the
 // columns of segments snap no longer has (merged away).
 func (cc *columnCache) view(snap *scorch.IndexSnapshot) (*view, error) {
 	segs := snap.Segments()
-	v := &view{segs: segs, cols: make([]*columns, len(segs)), offsets: make([]uint64, len(segs)+1)}
+	v := &view{segs: segs, cols: make([]*columns, len(segs))}
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	var built bool
 	for i, ss := range segs {
 		seg := ss.Segment()
-		// Global numbers run on from segment to segment over every document a segment holds,
-		// deleted or not (scorch numbers them so; load checks the IDs it reads against it).
-		v.offsets[i+1] = v.offsets[i] + seg.Count()
 		c := cc.segs[seg]
 		if c == nil {
 			var err error
@@ -222,14 +217,4 @@ func (v *view) loadStored(seg int, local uint32) (id string, src []byte, err err
 		return true
 	})
 	return id, src, err
-}
-
-// locate returns the segment and local number of the global document number of id, searching
-// from segment from on (hits come in ascending order).
-func (v *view) locate(id index.IndexInternalID, from int) (seg int, local uint32) {
-	n := id.Value()
-	for from+1 < len(v.segs) && n >= v.offsets[from+1] {
-		from++
-	}
-	return from, uint32(n - v.offsets[from])
 }

@@ -86,6 +86,9 @@ func TestMatchingIsSubstringOfFoldedText(t *testing.T) {
 		doc("latin", "ＫＴＶ包厢2023年", "Wechat红包"),
 		doc("long", "违规收取有偿补课费用共计五千元", ""),
 		doc("parts", "有偿补课问题", "补课费用另计"), // every gram of 有偿补课费用, never in a row
+		doc("across", "违规有偿补", "课费用"),    // 有偿补课费用 across the end of the title
+		doc("five", "哈哈哈哈哈", "哈哈哈哈"),     // 哈 five times in a row, then four
+		doc("six", "说哈哈哈哈哈哈", ""),        // six in a row
 	}
 	docs[2].Body = "正文中有一个字：罚"
 	docs[3].School = "育才小学"
@@ -121,6 +124,13 @@ func TestMatchingIsSubstringOfFoldedText(t *testing.T) {
 		{"有偿补课 补课费用", []string{"long", "parts"}},
 		{"教师体罚学生", []string{"simp", "trad"}},
 		{"教師體罰學生問題", []string{"simp", "trad"}},
+		// A word whose grams repeat: its grams overlap, and only a run as long as the word has them
+		// at the right distance.
+		{"哈哈哈哈哈", []string{"five", "six"}},
+		{"哈哈哈哈哈哈", []string{"six"}},
+		{"哈哈哈哈哈哈哈", nil},
+		{"说哈哈哈哈哈", []string{"six"}},
+		{"有偿补课费用 违规", []string{"long"}},
 	} {
 		r := mustSearch(t, x, search.Query{Text: c.q})
 		got := ids(r)

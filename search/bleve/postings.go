@@ -3,40 +3,28 @@ package bleve
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/RoaringBitmap/roaring/v2"
-	blevesearch "github.com/blevesearch/bleve/v2"
-	bsearch "github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
-	index "github.com/blevesearch/bleve_index_api"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // candidates returns, for each segment of v, the live documents that hold every word of p; nil
-// when p has no words (every live document is a candidate).
-func candidates(ctx context.Context, reader index.IndexReader, idx blevesearch.Index, v *view, p *plan) ([]*roaring.Bitmap, error) {
+// when p has no words (every live document is a candidate). Words of up to maxGram characters
+// come first, as whole bitmaps; a longer word's positions are then read only for the documents
+// that are still candidates.
+func candidates(ctx context.Context, v *view, p *plan) ([]*roaring.Bitmap, error) {
 	if len(p.words) == 0 {
 		return nil, nil
 	}
 	cands := make([]*roaring.Bitmap, len(v.segs))
-	and := func(seg int, bm *roaring.Bitmap) {
-		if cands[seg] == nil {
-			cands[seg] = bm
-		} else {
-			cands[seg].And(bm)
-		}
-	}
+	var long []string
 	for _, w := range p.words {
-		if grams := phraseGrams(w); grams != nil {
-			bms, err := phraseBitmaps(ctx, reader, idx, v, grams)
-			if err != nil {
-				return nil, err
-			}
-			for seg, bm := range bms {
-				and(seg, bm)
-			}
+		if len(phraseGrams(w)) > 0 {
+			long = append(long, w)
 			continue
 		}
 		for seg, ss := range v.segs {
@@ -47,12 +35,29 @@ func candidates(ctx context.Context, reader index.IndexReader, idx blevesearch.I
 			if err != nil {
 				return nil, err
 			}
-			and(seg, bm)
+			if cands[seg] == nil {
+				cands[seg] = bm
+			} else {
+				cands[seg].And(bm)
+			}
 		}
 	}
 	for seg, ss := range v.segs {
-		if d := ss.Deleted(); d != nil && !cands[seg].IsEmpty() {
+		if d := ss.Deleted(); d != nil && cands[seg] != nil && !cands[seg].IsEmpty() {
 			cands[seg].AndNot(d)
+		}
+	}
+	for _, w := range long {
+		grams := phraseGrams(w)
+		for seg, ss := range v.segs {
+			if cands[seg] != nil && cands[seg].IsEmpty() {
+				continue
+			}
+			bm, err := phraseBitmap(ctx, ss, cands[seg], grams)
+			if err != nil {
+				return nil, fmt.Errorf("phrase %q: %w", grams, err)
+			}
+			cands[seg] = bm
 		}
 	}
 	return cands, nil
@@ -79,6 +84,11 @@ func termBitmap(seg segment.Segment, field, term string) (*roaring.Bitmap, error
 	if err != nil {
 		return nil, err
 	}
+	return postingsBitmap(pl)
+}
+
+// postingsBitmap returns the documents of the postings list pl.
+func postingsBitmap(pl segment.PostingsList) (*roaring.Bitmap, error) {
 	bm := roaring.New()
 	if o, ok := pl.(orIntoer); ok {
 		o.OrInto(bm)
@@ -97,38 +107,113 @@ func termBitmap(seg segment.Segment, field, term string) (*roaring.Bitmap, error
 	}
 }
 
-// phraseBitmaps runs the phrase of grams and returns its hits by segment of v.
-func phraseBitmaps(ctx context.Context, reader index.IndexReader, idx blevesearch.Index, v *view, grams []string) ([]*roaring.Bitmap, error) {
-	s, err := query.NewPhraseQuery(grams, fieldLong).Searcher(ctx, reader, idx.Mapping(), bsearch.SearcherOptions{Score: "none"})
+// phraseBitmap returns the documents of within (nil: every live document), in segment ss, whose
+// fieldLong holds the phrase of grams: each non-empty gram at its offset from a common position.
+// The documents that hold every gram are found from the postings bitmaps; the positions are then
+// read for those alone, straight from the postings, which costs a fraction of an engine phrase
+// searcher (no match objects, no maps of term locations per document).
+func phraseBitmap(ctx context.Context, ss *scorch.SegmentSnapshot, within *roaring.Bitmap, grams []string) (*roaring.Bitmap, error) {
+	dict, err := ss.Segment().Dictionary(fieldLong)
 	if err != nil {
-		return nil, fmt.Errorf("phrase %q: %w", grams, err)
+		return nil, err
 	}
-	defer s.Close()
-	bms := make([]*roaring.Bitmap, len(v.segs))
-	for i := range bms {
-		bms[i] = roaring.New()
+	type need struct {
+		off uint64
+		it  segment.PostingsIterator
 	}
-	sctx := &bsearch.SearchContext{
-		DocumentMatchPool: bsearch.NewDocumentMatchPool(s.DocumentMatchPoolSize()+1, 0),
-		IndexReader:       reader,
+	var needs []need
+	var bm *roaring.Bitmap
+	for off, g := range grams {
+		if g == "" {
+			continue
+		}
+		pl, err := dict.PostingsList([]byte(g), nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		gm, err := postingsBitmap(pl)
+		if err != nil {
+			return nil, err
+		}
+		if bm == nil {
+			bm = gm
+		} else if bm.And(gm); bm.IsEmpty() {
+			return bm, nil
+		}
+		needs = append(needs, need{off: uint64(off), it: pl.Iterator(true, false, true, nil)})
 	}
-	seg, n := 0, 0
-	dm, err := s.Next(sctx)
-	for ; dm != nil && err == nil; dm, err = s.Next(sctx) {
+	switch {
+	case within != nil:
+		bm.And(within)
+	case ss.Deleted() != nil:
+		bm.AndNot(ss.Deleted())
+	}
+	out := roaring.New()
+	if bm.IsEmpty() {
+		return out, nil
+	}
+	var starts, at []uint64 // positions where the phrase may start; positions of one gram
+	n := 0
+	for it := bm.Iterator(); it.HasNext(); {
+		doc := uint64(it.Next())
 		if n++; n%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		var local uint32
-		seg, local = v.locate(dm.IndexInternalID, seg)
-		bms[seg].Add(local)
-		sctx.DocumentMatchPool.Put(dm)
+		starts = starts[:0]
+		for i, nd := range needs {
+			if at, err = positions(nd.it, doc, at[:0]); err != nil {
+				return nil, err
+			}
+			if i == 0 {
+				// needs[0] is the gram at offset 0.
+				starts = append(starts, at...)
+				continue
+			}
+			starts = keepFollowed(starts, at, nd.off)
+			if len(starts) == 0 {
+				break
+			}
+		}
+		if len(starts) > 0 {
+			out.Add(uint32(doc))
+		}
 	}
+	return out, nil
+}
+
+// positions appends to dst the positions, in increasing order, of the term of it in document
+// doc, which its postings hold. it is only ever advanced.
+func positions(it segment.PostingsIterator, doc uint64, dst []uint64) ([]uint64, error) {
+	p, err := it.Advance(doc)
 	if err != nil {
 		return nil, err
 	}
-	return bms, nil
+	if p == nil || p.Number() != doc {
+		return nil, fmt.Errorf("the postings of document %d are missing", doc)
+	}
+	for _, l := range p.Locations() {
+		dst = append(dst, l.Pos())
+	}
+	if !slices.IsSorted(dst) {
+		slices.Sort(dst)
+	}
+	return dst, nil
+}
+
+// keepFollowed keeps the starts s (sorted) for which s+off is in at (sorted), in place.
+func keepFollowed(starts, at []uint64, off uint64) []uint64 {
+	kept, j := starts[:0], 0
+	for _, s := range starts {
+		for j < len(at) && at[j] < s+off {
+			j++
+		}
+		if j < len(at) && at[j] == s+off {
+			kept = append(kept, s)
+		}
+	}
+	return kept
 }
 
 // titleLevels splits the candidates cands of segment seg by how many of the words their titles
