@@ -149,7 +149,7 @@ func checkCaseText(t caseText) error {
 func checkPlainText(field, s string) error {
 	if loc := htmlTag.FindStringIndex(s); loc != nil {
 		return store.FieldError(store.EInvalid, field,
-			"%s is plain text and must not contain HTML (found %q): \"<\" directly followed by a letter, \"/\", \"!\" or \"?\" starts a tag; write \"<\" with a space after it (a < b), and paragraphs as text separated by a blank line",
+			"%s is plain text and must not contain HTML (found %q): \"<\" directly followed by an ASCII letter, \"/\", \"!\" or \"?\" starts a tag; write \"<\" with a space after it (a < b), and paragraphs as text separated by a blank line",
 			field, clip(s[loc[0]:], 20))
 	}
 	m := htmlEntity.FindString(s)

@@ -253,7 +253,8 @@ func isASCIIAlnum(b byte) bool {
 }
 
 // findName returns the places where name occurs in s, letters compared
-// without case and white space between its characters allowed.
+// without case, with up to maxNameGap separators (isNameGap) between its
+// characters: 张 伟华, 张·伟华 and 張-偉華 are all the name 张伟华.
 func findName(s string, name []rune) []span {
 	var out []span
 	for i := 0; i < len(s); {
@@ -271,10 +272,10 @@ func findName(s string, name []rune) []span {
 func matchName(s string, name []rune) (int, bool) {
 	pos := 0
 	for k, want := range name {
-		if k > 0 {
-			for pos < len(s) {
+		if k > 0 && !isNameGap(want) {
+			for gap := 0; pos < len(s) && gap < maxNameGap; gap++ {
 				r, n := utf8.DecodeRuneInString(s[pos:])
-				if !unicode.IsSpace(r) || unicode.IsSpace(want) {
+				if !isNameGap(r) {
 					break
 				}
 				pos += n
@@ -484,4 +485,16 @@ func MaskName(name string) string {
 	}
 	given := min(max(len(rs)-surname, 1), 2)
 	return string(rs[:surname]) + strings.Repeat("某", given)
+}
+
+// maxNameGap is the most separator characters matchName skips between two
+// characters of a name: enough for 张 · 伟华 or 张-_-伟华, few enough that
+// two words of a sentence are not read as one name.
+const maxNameGap = 3
+
+// isNameGap reports whether r may stand between the characters of a name
+// that someone spaced out or dotted to get it past the check: white space,
+// punctuation (·, ・, -, .), symbols and invisible format characters.
+func isNameGap(r rune) bool {
+	return unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) || unicode.Is(unicode.Cf, r)
 }

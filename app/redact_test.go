@@ -106,6 +106,11 @@ func TestRedactionHolderName(t *testing.T) {
 		{"traditional", "經查，張偉華在擔任班主任期間", true},
 		{"spaced", "当事人张 伟 华承认", true},
 		{"full width space", "当事人张\u3000伟华承认", true},
+		{"middle dot", "经查，张·伟华 体罚学生", true},
+		{"katakana middle dot", "经查，张・伟华 体罚学生", true},
+		{"hyphen and full stop", "经查，張-偉.華 体罚学生", true},
+		{"zero width", "经查，张\u200b伟华 体罚学生", true},
+		{"a sentence apart", "调查组长张。其后伟华中学通报", false},
 		{"masked", "经查，张某某在担任班主任期间", false},
 		{"part", "张伟承认", false},
 	} {

@@ -55,16 +55,12 @@ func Words(f *Folder, text string) []string {
 }
 
 // IsWordBreak reports whether r separates the words of a query (Words): white space, Unicode
-// punctuation (unicode.IsPunct: 。，、“”「」《》!?"'&; and the like), and the symbols that
-// Chinese text uses as punctuation but Unicode files as symbols: the wave dash ～ of ranges
-// (folded to ~), ｜ (folded to |), ￣, ￤, and the angle brackets < > and ` that stand in for
-// quotes and title marks in pasted text. r is a rune of MatchText form.
+// punctuation (unicode.IsPunct: 。，、“”「」《》!?"'&; and the like) and symbols
+// (unicode.IsSymbol: + = $ ^ ～ ｜ < > ` ￥ and emoji). People paste text and add operators
+// out of habit (体罚+辱骂, +体罚); none of these has to match, so none may make a query miss.
+// r is a rune of MatchText form.
 func IsWordBreak(r rune) bool {
-	switch r {
-	case '~', '|', '<', '>', '`', '\uFFE3', '\uFFE4':
-		return true
-	}
-	return unicode.IsSpace(r) || unicode.IsPunct(r)
+	return unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r)
 }
 
 // Highlight returns text HTML-escaped (as html.EscapeString does) with every occurrence of each

@@ -33,7 +33,9 @@ func TestWords(t *testing.T) {
 		{"wave dash and bars", "2019～2020｜体罚￤学生", []string{"2019", "2020", "体罚", "学生"}},
 		{"traditional with punctuation", "「體罰」，學生！", []string{"体罚", "学生"}},
 		{"only punctuation", "。，“”「」?!&;", nil},
-		{"symbols that are not punctuation kept", "a+b=c $5", []string{"a+b=c", "$5"}},
+		{"symbols split too", "a+b=c $5", []string{"a", "b", "c", "5"}},
+		{"operators pasted around words", "+体罚 体罚+辱骂 体罚^ ＋体罚 体罚=", []string{"体罚", "辱骂"}},
+		{"only symbols", "+ ^ = $ ￥ 🙂", nil},
 		{"capped", "a b c d e f g h i j k l", []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}},
 		{"repeats do not use up the cap", "a a a a a a a a a a a b", []string{"a", "b"}},
 	}
