@@ -54,10 +54,11 @@ func NewSignInPolicy(limiter ratelimit.Limiter, key []byte, now func() time.Time
 	return &SignInPolicy{limiter: limiter, key: key, now: now}
 }
 
-// AdmitAddress counts one attempt from the client address ip. It returns
+// AdmitAddress counts one attempt from the client address ip (an IPv6
+// client counts per /64, see ratelimit.AddressKey). It returns
 // the limiter's answer; Allowed false means the attempt must be refused.
 func (p *SignInPolicy) AdmitAddress(ctx context.Context, ip string) (ratelimit.Result, error) {
-	return p.allow(ctx, "login:ip:"+ip)
+	return p.allow(ctx, "login:ip:"+ratelimit.AddressKey(ip))
 }
 
 // AdmitUser counts one attempt at username: against the device cookie when

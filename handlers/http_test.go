@@ -140,3 +140,19 @@ func TestClientIPBehindTrustedProxy(t *testing.T) {
 	// The rightmost untrusted hop counts: a spoofed left part does not help.
 	wantProblem(t, e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", "10.9.9.9, 203.0.113.3"), 429, "rate_limited")
 }
+
+// TestIPv6ClientsAreLimitedPerAllocation: a client that rotates addresses
+// inside its /64 keeps one limit; a client in another /64 has its own.
+func TestIPv6ClientsAreLimitedPerAllocation(t *testing.T) {
+	e := newEnv(t, map[string]string{"PORTAL_RATE_VERIFY": "2/h", "PORTAL_TRUSTED_PROXIES": "0.0.0.0/32"})
+	body := `{"certificate_no":"20191100141000123","name":"张三"}`
+	for _, xff := range []string{"2001:db8:5:6::1", "2001:db8:5:6:a:b:c:d"} {
+		if r := e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", xff); r.status != 200 {
+			t.Fatalf("%s: %d", xff, r.status)
+		}
+	}
+	wantProblem(t, e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", "2001:db8:5:6:ffff::99"), 429, "rate_limited")
+	if r := e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", "2001:db8:5:7::1"); r.status != 200 {
+		t.Fatalf("another /64 refused: %d %s", r.status, r.body)
+	}
+}

@@ -216,7 +216,7 @@ func pathParam(c *fiber.Ctx, name, what string) (string, error) {
 // rateLimit limits requests per client IP with l.
 func rateLimit(name string, l ratelimit.Limiter) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		res, err := l.Allow(c.UserContext(), name+":"+clientIP(c))
+		res, err := l.Allow(c.UserContext(), name+":"+ratelimit.AddressKey(clientIP(c)))
 		if err != nil {
 			return err
 		}
