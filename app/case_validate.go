@@ -294,7 +294,7 @@ func checkCategories(cs []int) error {
 func checkSanctions(ss []store.Sanction) error {
 	types := taxonomyIDs(store.DefaultTaxonomy().Sanctions)
 	if len(ss) == 0 {
-		return store.FieldError(store.EMissing, "sanctions", "sanctions is required: at least one, each {\"type\", \"detail\"} with type one of %s", strings.Join(types, ", "))
+		return store.FieldError(store.EMissing, "sanctions", "sanctions is required: at least one, each {\"type\", \"detail\"} with type one of %s (detail, what was imposed, may be left empty)", strings.Join(types, ", "))
 	}
 	seen := map[string]bool{}
 	for i, s := range ss {
