@@ -22,7 +22,7 @@ type Options struct {
 	WriteTimeout time.Duration // default 200ms
 	PoolTimeout  time.Duration // wait for a free connection; default 250ms
 	PoolSize     int           // connections per node; default 20 per CPU
-	MinIdleConns int           // kept open to skip the dial; default 2
+	MinIdleConns int           // kept open to skip the dial; default 0
 }
 
 func (o Options) withDefaults() Options {
@@ -43,9 +43,9 @@ func (o Options) withDefaults() Options {
 		// connections per core keeps up with the HTTP workers.
 		o.PoolSize = 20 * runtime.GOMAXPROCS(0)
 	}
-	if o.MinIdleConns <= 0 {
-		o.MinIdleConns = 2
-	}
+	// MinIdleConns stays 0 unless asked for: idle connections are refilled
+	// in the background, which would keep dialling (and logging) a dead
+	// Redis while the breaker holds requests off it.
 	return o
 }
 
@@ -90,7 +90,10 @@ func Open(ctx context.Context, url, prefix string, opts Options) (*Client, error
 		// No retries: a limiter script that timed out may have run,
 		// and a retry would spend the allowance twice. The fallback
 		// answers instead.
-		MaxRetries:            -1,
+		MaxRetries: -1,
+		// One dial attempt: go-redis would otherwise try five times with a
+		// backoff, several hundred milliseconds for a refused connection.
+		DialerRetries:         1,
 		DialTimeout:           opts.DialTimeout,
 		ReadTimeout:           opts.ReadTimeout,
 		WriteTimeout:          opts.WriteTimeout,
