@@ -191,3 +191,8 @@ func (f *Fallback) Allow(ctx context.Context, key string) (ratelimit.Result, err
 // LocalAnswers returns how many requests the local limiter has answered: a
 // counter for metrics.
 func (f *Fallback) LocalAnswers() uint64 { return f.localAnswers.Load() }
+
+var (
+	_ ratelimit.Limiter = (*Limiter)(nil)
+	_ ratelimit.Limiter = (*Fallback)(nil)
+)
