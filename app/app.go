@@ -21,6 +21,7 @@ import (
 	"ethicsportal/keys"
 	"ethicsportal/outbox"
 	"ethicsportal/ratelimit"
+	"ethicsportal/redis"
 	"ethicsportal/search"
 	"ethicsportal/store"
 	"ethicsportal/store/postgres"
@@ -45,6 +46,7 @@ type App struct {
 	actionKinds map[string]kindSpec
 
 	limits Limits
+	redis  *redis.Client // nil without PORTAL_REDIS_URL
 
 	checkpointKeys *keys.Ring
 	auditOrigin    string // the audit log's checkpoint origin, derived from the issuer
@@ -133,10 +135,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if retryIndex {
 		a.index.keepOpening(a, indexRetry)
 	}
-	a.limits = Limits{
-		Verify: ratelimit.NewMemory(cfg.RateVerify.N, cfg.RateVerify.Period, a.now),
-		Search: ratelimit.NewMemory(cfg.RateSearch.N, cfg.RateSearch.Period, a.now),
-		Login:  ratelimit.NewMemory(cfg.RateLogin.N, cfg.RateLogin.Period, a.now),
+	if err := a.setUpLimits(ctx); err != nil {
+		a.Close()
+		return nil, err
 	}
 	deviceKey, err := auth.LoadSecret(ctx, a.store, auth.DeviceKeySecret, 32)
 	if err != nil {
@@ -254,6 +255,13 @@ func (a *App) Ready(ctx context.Context) map[string]error {
 			failed["index"] = err
 		}
 	}
+	if a.redis != nil {
+		rctx, cancel := context.WithTimeout(ctx, redisPingTimeout)
+		defer cancel()
+		if err := a.redis.Ping(rctx); err != nil {
+			failed["redis"] = err
+		}
+	}
 	return failed
 }
 
@@ -262,6 +270,9 @@ func (a *App) Close() error {
 	var err error
 	if a.index != nil {
 		err = a.index.Close()
+	}
+	if a.redis != nil {
+		err = errors.Join(err, a.redis.Close())
 	}
 	return errors.Join(err, a.store.Close())
 }

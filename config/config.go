@@ -24,7 +24,7 @@ type Config struct {
 	BaseURLGiven bool   // BaseURL was configured, not derived from Addr
 	DataDir      string // SQLite file, embedded index
 	DatabaseURL  string // postgres://... selects PostgreSQL; empty is SQLite in DataDir
-	RedisURL     string // redis://...; checked but not used yet (Redis is not built)
+	RedisURL     string // redis:// or rediss://: rate limits shared by every instance
 	RedisPrefix  string
 	MeiliURL     string
 	MeiliKey     string // secret: never logged
@@ -145,7 +145,7 @@ func settings() []setting {
 		{"PORTAL_BASE_URL", "base-url", "", "public URL of the portal (default http://ADDR)", str(func(c *Config) *string { return &c.BaseURL })},
 		{"PORTAL_DATA_DIR", "data-dir", "./data", "SQLite file, embedded index", str(func(c *Config) *string { return &c.DataDir })},
 		{"PORTAL_DATABASE_URL", "database-url", "", "postgres://... selects PostgreSQL", str(func(c *Config) *string { return &c.DatabaseURL })},
-		{"PORTAL_REDIS_URL", "redis-url", "", "redis://... (not used yet: Redis is not built)", str(func(c *Config) *string { return &c.RedisURL })},
+		{"PORTAL_REDIS_URL", "redis-url", "", "redis://... or rediss://...: rate limits shared by every instance (the caches are not in Redis yet)", str(func(c *Config) *string { return &c.RedisURL })},
 		{"PORTAL_REDIS_PREFIX", "redis-prefix", "portal:", "prefix of every Redis key", str(func(c *Config) *string { return &c.RedisPrefix })},
 		{"PORTAL_MEILI_URL", "meili-url", "", "Meilisearch server; empty: the embedded index in the data dir", str(func(c *Config) *string { return &c.MeiliURL })},
 		{"PORTAL_MEILI_KEY", "meili-key", "", "Meilisearch key", str(func(c *Config) *string { return &c.MeiliKey })},

@@ -2,9 +2,12 @@ package handlers_test
 
 import (
 	"context"
+	"net"
+	"strings"
 	"testing"
 	"time"
 
+	"ethicsportal/redis/redistest"
 	"ethicsportal/store"
 	"ethicsportal/store/postgres"
 	"ethicsportal/store/postgres/pgtest"
@@ -79,5 +82,77 @@ func TestInstancesShareOneStore(t *testing.T) {
 			}
 			wantProblem(t, a.do("GET", "/api/v1/admin/me", nil, bearer(tok)...), 401, "unauthorized")
 		})
+	}
+}
+
+// TestInstancesShareOneRateLimitThroughRedis: with PORTAL_REDIS_URL, the
+// verification limit holds across instances: 30 requests spread over two
+// instances at a limit of 20 an hour let exactly 20 through, and /readyz
+// checks Redis.
+func TestInstancesShareOneRateLimitThroughRedis(t *testing.T) {
+	vars := map[string]string{
+		"PORTAL_REDIS_URL":    redistest.URL(t),
+		"PORTAL_REDIS_PREFIX": redistest.Prefix(t),
+		"PORTAL_RATE_VERIFY":  "20/h",
+	}
+	ck := &clock{t: time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)}
+	opener := sharedBackends()["sqlite"](t)
+	cfg := testConfig(t, vars)
+	a, b := newEnvOn(t, cfg, opener(), ck), newEnvOn(t, cfg, opener(), ck)
+	body := `{"certificate_no":"20191100141000123","name":"张三"}`
+	allowed := 0
+	for i := range 30 {
+		e := a
+		if i%2 == 1 {
+			e = b
+		}
+		switch r := e.do("POST", "/api/v1/verifications", body); r.status {
+		case 200:
+			allowed++
+		case 429:
+		default:
+			t.Fatalf("request %d: %d %s", i, r.status, r.body)
+		}
+	}
+	if allowed != 20 {
+		t.Fatalf("%d of 30 verifications allowed across two instances, want 20", allowed)
+	}
+	if r := a.do("GET", "/readyz", nil); r.status != 200 {
+		t.Fatalf("readyz with Redis up: %d %s", r.status, r.body)
+	}
+}
+
+// TestRedisDownFallsBackAndIsNamed: with Redis unreachable, verification
+// is still limited (by the in-process twin, never open), answers at once,
+// and /readyz names redis.
+func TestRedisDownFallsBackAndIsNamed(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close() // nothing listens there now
+	e := newEnv(t, map[string]string{"PORTAL_REDIS_URL": "redis://" + closed + "/0", "PORTAL_RATE_VERIFY": "3/h"})
+	body := `{"certificate_no":"20191100141000123","name":"张三"}`
+	allowed := 0
+	for i := range 6 {
+		start := time.Now()
+		r := e.do("POST", "/api/v1/verifications", body)
+		if r.status == 200 {
+			allowed++
+		} else if r.status != 429 {
+			t.Fatalf("request %d: %d %s", i, r.status, r.body)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("request %d took %v with Redis down", i, d)
+		}
+	}
+	if allowed != 3 {
+		t.Fatalf("%d of 6 allowed with Redis down, want the fallback's 3", allowed)
+	}
+	r := e.do("GET", "/readyz", nil)
+	wantProblem(t, r, 503, "unavailable")
+	if !strings.Contains(r.str("detail"), "redis") {
+		t.Fatalf("readyz detail %q does not name redis", r.str("detail"))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"time"
 
@@ -124,3 +125,16 @@ func (c *Client) Close() error {
 
 // Prefix returns the prefix of every key this client writes.
 func (c *Client) Prefix() string { return c.prefix }
+
+// libraryLog routes go-redis's own messages (one per failed dial, many in
+// an outage) to a logger at debug level: the breaker already logs one line
+// when Redis goes and one when it comes back.
+type libraryLog struct{ log *slog.Logger }
+
+func (l libraryLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "go-redis")
+}
+
+// RouteLibraryLog sends go-redis's messages to log at debug level. go-redis
+// keeps its logger process-wide: the last call wins.
+func RouteLibraryLog(log *slog.Logger) { goredis.SetLogger(libraryLog{log: log}) }
