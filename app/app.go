@@ -57,12 +57,14 @@ type App struct {
 	outboxTiming outbox.Timing
 	worker       *outbox.Worker
 
-	index         *liveIndex   // the search index (see index_open.go)
-	givenIndex    search.Index // WithIndex
-	indexMode     int          // indexServe, indexNone or indexForReindex
-	searchCache   SearchCache
-	searchFlight  singleflight.Group // one index query per key at a time
-	searchTimeout time.Duration
+	index       *liveIndex   // the search index (see index_open.go)
+	givenIndex  search.Index // WithIndex
+	indexMode   int          // indexServe, indexNone or indexForReindex
+	searchCache SearchCache
+	// searchCacheGiven: a test chose the cache; Redis does not replace it.
+	searchCacheGiven bool
+	searchFlight     singleflight.Group // one index query per key at a time
+	searchTimeout    time.Duration
 }
 
 // Limits are the rate limiters the HTTP layer and the use cases consult.

@@ -15,6 +15,8 @@ import (
 // falls back to an in-process twin of the same rate the moment Redis errs
 // or times out (never open), behind one circuit breaker for the client, so
 // that a dead Redis adds no latency; shared limiting resumes by itself.
+// Search answers are then cached in Redis too (tieredCache), behind the
+// same breaker.
 func (a *App) setUpLimits(ctx context.Context) error {
 	memory := func(r config.Rate) ratelimit.Limiter { return ratelimit.NewMemory(r.N, r.Period, a.now) }
 	if a.cfg.RedisURL == "" {
@@ -45,6 +47,9 @@ func (a *App) setUpLimits(ctx context.Context) error {
 		return err
 	}
 	a.redis, a.limits = c, lim
+	if !a.searchCacheGiven {
+		a.searchCache = tieredCache{local: a.searchCache, shared: redis.NewCache(c, breaker, searchCacheTTL)}
+	}
 	return nil
 }
 

@@ -19,7 +19,9 @@ type SearchCache interface {
 
 // WithSearchCache makes the App cache search answers in c instead of the
 // in-process cache.
-func WithSearchCache(c SearchCache) Option { return func(a *App) { a.searchCache = c } }
+func WithSearchCache(c SearchCache) Option {
+	return func(a *App) { a.searchCache, a.searchCacheGiven = c, true }
+}
 
 // Defaults of the in-process search cache.
 const (

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"net"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -154,5 +155,40 @@ func TestRedisDownFallsBackAndIsNamed(t *testing.T) {
 	wantProblem(t, r, 503, "unavailable")
 	if !strings.Contains(r.str("detail"), "redis") {
 		t.Fatalf("readyz detail %q does not name redis", r.str("detail"))
+	}
+}
+
+// TestSearchAnswersSharedThroughRedis: with Redis, a search answer computed
+// on one instance serves the same search on another, here one that could
+// not open the embedded index the first holds, so it can only answer from
+// the shared cache; a publication moves the generation, after which the old
+// answer is never served again.
+func TestSearchAnswersSharedThroughRedis(t *testing.T) {
+	vars := map[string]string{
+		"PORTAL_REDIS_URL":    redistest.URL(t),
+		"PORTAL_REDIS_PREFIX": redistest.Prefix(t),
+		"PORTAL_RATE_SEARCH":  "100000/s",
+	}
+	ck := &clock{t: time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)}
+	opener := sharedBackends()["sqlite"](t)
+	cfg := testConfig(t, vars)
+	a := newEnvOn(t, cfg, opener(), ck)
+	b := newEnvOn(t, cfg, opener(), ck) // the index directory is a's
+	a.putCase("某小学教师體罰學生案", "朝阳区", []int{5})
+	path := "/api/v1/cases?q=" + url.QueryEscape("体罚")
+	ra := a.do("GET", path, nil)
+	if ra.status != 200 || ra.json["total"] != 1.0 {
+		t.Fatalf("a: %d %s", ra.status, ra.body)
+	}
+	if rb := b.do("GET", path, nil); rb.status != 200 || string(rb.body) != string(ra.body) {
+		t.Fatalf("b did not get a's answer from the shared cache: %d %s", rb.status, rb.body)
+	}
+	a.putCase("某中学教师体罚学生案", "海淀区", []int{5})
+	wantProblem(t, b.do("GET", path, nil), 503, "unavailable") // the old answer is not served
+	if ra := a.do("GET", path, nil); ra.status != 200 || ra.json["total"] != 2.0 {
+		t.Fatalf("a after the publication: %d %s", ra.status, ra.body)
+	}
+	if rb := b.do("GET", path, nil); rb.status != 200 || rb.json["total"] != 2.0 {
+		t.Fatalf("b after a's new answer: %d %s", rb.status, rb.body)
 	}
 }
