@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"ethicsportal/config"
@@ -26,11 +28,15 @@ func openMeili(ctx context.Context, cfg config.Config, f *search.Folder) (search
 	return ix, nil
 }
 
-// openEmbedded opens the embedded index kept in dir.
+// openEmbedded opens the embedded index kept in dir; ErrIndexLocked when
+// another process holds it.
 func openEmbedded(dir string, f *search.Folder) (search.Index, error) {
 	ix, err := bleve.Open(dir, f)
+	if errors.Is(err, bleve.ErrLocked) {
+		return nil, fmt.Errorf("%w (%s): stop the server that uses this data dir first", ErrIndexLocked, dir)
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("app: open the search index in %s: %w", dir, err)
 	}
 	return ix, nil
 }

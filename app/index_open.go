@@ -87,31 +87,7 @@ func (a *App) openIndex(ctx context.Context) (search.Index, error) {
 		return ix, nil
 	}
 	dir := filepath.Join(a.cfg.DataDir, "index")
-	unlock, err := lockFile(filepath.Join(a.cfg.DataDir, "index.lock"))
-	if errors.Is(err, errLocked) {
-		return nil, fmt.Errorf("%w (%s): stop the server that uses this data dir first", ErrIndexLocked, dir)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("app: lock the search index: %w", err)
-	}
-	ix, err := openEmbedded(dir, a.folder)
-	if err != nil {
-		unlock()
-		return nil, fmt.Errorf("app: open the search index in %s: %w", dir, err)
-	}
-	return &lockedIndex{Index: ix, unlock: unlock}, nil
-}
-
-// lockedIndex releases the data dir's index lock once the index is closed.
-type lockedIndex struct {
-	search.Index
-	unlock func()
-}
-
-func (l *lockedIndex) Close() error {
-	err := l.Index.Close()
-	l.unlock()
-	return err
+	return openEmbedded(dir, a.folder)
 }
 
 // liveIndex is the App's search index: the open index once there is one,

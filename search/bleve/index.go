@@ -42,6 +42,10 @@ const (
 	dirPrefix   = "idx-"
 )
 
+// ErrLocked is wrapped by Open's error when another process holds the index
+// directory (a running server, when reindex is started beside it).
+var ErrLocked = errors.New("the index is in use by another process")
+
 // Index implements search.Index on a Bleve index in a directory.
 type Index struct {
 	f    *search.Folder
