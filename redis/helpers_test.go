@@ -98,9 +98,11 @@ func closedPort(t testing.TB) string {
 // redisServer is a redis-server process of the test's own, on a fixed port
 // so that it can be stopped and started again at the same address.
 type redisServer struct {
-	t    testing.TB
-	port int
-	cmd  *exec.Cmd
+	t      testing.TB
+	port   int
+	cmd    *exec.Cmd
+	args   []string // more arguments for redis-server, after the port and persistence ones
+	config string   // a configuration file, first on the command line (a sentinel needs one)
 }
 
 // newRedisServer finds redis-server (skipping without it, failing in CI)
@@ -125,8 +127,14 @@ func (s *redisServer) url() string { return "redis://127.0.0.1:" + strconv.Itoa(
 // start runs the server and waits until it accepts connections.
 func (s *redisServer) start() {
 	s.t.Helper()
-	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+	var args []string
+	if s.config != "" {
+		args = append(args, s.config)
+	}
+	args = append(args, s.args...)
+	args = append(args, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no")
+	s.cmd = exec.Command("redis-server", args...)
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatalf("start redis-server: %v", err)
 	}
