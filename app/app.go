@@ -45,8 +45,9 @@ type App struct {
 	dummyHash   func() string // verified against when a username is unknown, so a miss costs what a hit costs
 	actionKinds map[string]kindSpec
 
-	limits Limits
-	redis  *redis.Client // nil without PORTAL_REDIS_URL
+	limits   Limits
+	redis    *redis.Client   // nil without PORTAL_REDIS_URL
+	sessions *redis.Sessions // the deny list and users' states in Redis; nil without it
 
 	checkpointKeys *keys.Ring
 	auditOrigin    string // the audit log's checkpoint origin, derived from the issuer
@@ -133,13 +134,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		a.store.Close()
 		return nil, err
 	}
-	a.worker = a.newWorker()
-	if retryIndex {
-		a.index.keepOpening(a, indexRetry)
-	}
 	if err := a.setUpLimits(ctx); err != nil {
 		a.Close()
 		return nil, err
+	}
+	a.worker = a.newWorker()
+	if retryIndex {
+		a.index.keepOpening(a, indexRetry)
 	}
 	deviceKey, err := auth.LoadSecret(ctx, a.store, auth.DeviceKeySecret, 32)
 	if err != nil {

@@ -16,7 +16,9 @@ import (
 // or times out (never open), behind one circuit breaker for the client, so
 // that a dead Redis adds no latency; shared limiting resumes by itself.
 // Search answers are then cached in Redis too (tieredCache), behind the
-// same breaker.
+// same breaker, and the deny list and users' states are read from Redis
+// (sessions.go). It runs before the outbox worker is built, whose
+// consumers it extends.
 func (a *App) setUpLimits(ctx context.Context) error {
 	memory := func(r config.Rate) ratelimit.Limiter { return ratelimit.NewMemory(r.N, r.Period, a.now) }
 	if a.cfg.RedisURL == "" {
@@ -47,6 +49,9 @@ func (a *App) setUpLimits(ctx context.Context) error {
 		return err
 	}
 	a.redis, a.limits = c, lim
+	a.sessions = redis.NewSessions(c, breaker, sessionTTL, a.sessionSource)
+	a.consumers = append(a.consumers, sessionsConsumer{a})
+	a.sessions.StartResync()
 	if !a.searchCacheGiven {
 		a.searchCache = tieredCache{local: a.searchCache, shared: redis.NewCache(c, breaker, searchCacheTTL)}
 	}

@@ -63,6 +63,11 @@ type Reader interface {
 	// TokenDenied reports whether the token id was put on the deny list.
 	TokenDenied(ctx context.Context, jti string) (bool, error)
 
+	// DeniedTokens returns the deny list's entries that expire at or after
+	// t, and those that never expire (the zero time), by token id: what a
+	// copy of the deny list elsewhere (Redis) must hold.
+	DeniedTokens(ctx context.Context, t time.Time) (map[string]time.Time, error)
+
 	// SigningKeys returns the keys for purpose (a KeyPurpose* value)
 	// ordered by generation, oldest first; the last is
 	// the one to sign with. An empty slice is not an error.

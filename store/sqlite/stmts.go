@@ -17,6 +17,7 @@ type stmtID int
 const (
 	sUserByName stmtID = iota
 	sTokenDenied
+	sDeniedTokens
 	sSigningKeys
 	sSecret
 	sCredentialByNumber
@@ -152,9 +153,10 @@ func chunks[T any](rows []T, sizes []batchSize, fn func(chunk []T, id stmtID) er
 }
 
 var stmtSQL = [numStmts]string{
-	sUserByName:  `SELECT ` + userCols + ` FROM users WHERE username = ?`,
-	sUsers:       `SELECT ` + userCols + ` FROM users ORDER BY username`,
-	sTokenDenied: `SELECT EXISTS (SELECT 1 FROM denied_tokens WHERE jti = ?)`,
+	sUserByName:   `SELECT ` + userCols + ` FROM users WHERE username = ?`,
+	sUsers:        `SELECT ` + userCols + ` FROM users ORDER BY username`,
+	sTokenDenied:  `SELECT EXISTS (SELECT 1 FROM denied_tokens WHERE jti = ?)`,
+	sDeniedTokens: `SELECT jti, expires_at FROM denied_tokens WHERE expires_at IS NULL OR expires_at >= ?`,
 	sSigningKeys: `SELECT kid, purpose, generation, private_key, created_at
 		FROM signing_keys WHERE purpose = ? ORDER BY generation`,
 	sSecret:               `SELECT value FROM secrets WHERE name = ?`,

@@ -55,6 +55,7 @@ var groups = []struct {
 	{"Tokens", []test{
 		{"DenyToken", testDenyToken},
 		{"PurgeDeniedTokens", testPurgeDeniedTokens},
+		{"DeniedTokens", testDeniedTokens},
 	}},
 	{"SigningKeys", []test{
 		{"AddAndList", testSigningKeys},
