@@ -45,9 +45,10 @@ type App struct {
 	dummyHash   func() string // verified against when a username is unknown, so a miss costs what a hit costs
 	actionKinds map[string]kindSpec
 
-	limits   Limits
-	redis    *redis.Client   // nil without PORTAL_REDIS_URL
-	sessions *redis.Sessions // the deny list and users' states in Redis; nil without it
+	limits     Limits
+	redis      *redis.Client   // nil without PORTAL_REDIS_URL
+	sessions   *redis.Sessions // the deny list and users' states in Redis; nil without it
+	redisParts redisParts      // for RedisStats
 
 	checkpointKeys *keys.Ring
 	auditOrigin    string // the audit log's checkpoint origin, derived from the issuer
@@ -62,6 +63,7 @@ type App struct {
 	givenIndex  search.Index // WithIndex
 	indexMode   int          // indexServe, indexNone or indexForReindex
 	searchCache SearchCache
+	caseCache   ByteCache // public case answers, shared through Redis; nil without it
 	// searchCacheGiven: a test chose the cache; Redis does not replace it.
 	searchCacheGiven bool
 	searchFlight     singleflight.Group // one index query per key at a time

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -17,7 +18,15 @@ type Cache struct {
 	c       *Client
 	breaker *Breaker
 	ttl     time.Duration
+
+	hits, misses atomic.Uint64
 }
+
+// Hits returns how many Gets found a value: a counter for metrics.
+func (k *Cache) Hits() uint64 { return k.hits.Load() }
+
+// Misses returns how many Gets found none, Redis failing included.
+func (k *Cache) Misses() uint64 { return k.misses.Load() }
 
 // NewCache returns a cache on c whose entries live for ttl.
 func NewCache(c *Client, breaker *Breaker, ttl time.Duration) *Cache {
@@ -28,12 +37,14 @@ func NewCache(c *Client, breaker *Breaker, ttl time.Duration) *Cache {
 // or while the breaker is open.
 func (k *Cache) Get(ctx context.Context, key string) ([]byte, bool) {
 	if !k.breaker.acquire() {
+		k.misses.Add(1)
 		return nil, false
 	}
 	v, err := k.c.rdb.Get(ctx, k.key(key)).Bytes()
 	switch {
 	case err == nil:
 		k.breaker.success()
+		k.hits.Add(1)
 		return v, true
 	case errors.Is(err, goredis.Nil):
 		k.breaker.success()
@@ -42,6 +53,7 @@ func (k *Cache) Get(ctx context.Context, key string) ([]byte, bool) {
 	default:
 		k.breaker.failure(err)
 	}
+	k.misses.Add(1)
 	return nil, false
 }
 
