@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -75,7 +76,13 @@ func keysUnder(t testing.TB, ctx context.Context, c *Client) []string {
 // openTest opens a client on the test Redis under prefix, closed at the end.
 func openTest(t testing.TB, prefix string) *Client {
 	t.Helper()
-	c, err := Open(context.Background(), testURL(t), prefix, Options{})
+	return openTestURL(t, testURL(t), prefix)
+}
+
+// openTestURL opens a client on url, closed when the test ends.
+func openTestURL(t testing.TB, url string, prefix ...string) *Client {
+	t.Helper()
+	c, err := Open(context.Background(), url, strings.Join(prefix, ""), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
