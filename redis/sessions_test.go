@@ -179,8 +179,8 @@ func TestSessionsCopiedBeforeTrusted(t *testing.T) {
 func TestSessionsAfterRedisRestart(t *testing.T) {
 	ctx := context.Background()
 	srv := newRedisServer(t)
-	srv.start()
-	c, err := Open(ctx, srv.url(), "restart:", Options{})
+	srv.Start()
+	c, err := Open(ctx, srv.URL(), "restart:", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestSessionsAfterRedisRestart(t *testing.T) {
 	if err := s.Resync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv.stop()
+	srv.Stop()
 	mu.Lock()
 	store["during-outage"] = time.Hour // the store took the logout
 	mu.Unlock()
@@ -212,7 +212,7 @@ func TestSessionsAfterRedisRestart(t *testing.T) {
 	if br.State() != StateOpen {
 		t.Fatalf("breaker %v during the outage", br.State())
 	}
-	srv.start() // empty: no persistence
+	srv.Start() // empty: no persistence
 	chk := waitAnswers(t, s, "during-outage", "alice")
 	if !chk.Denied {
 		t.Fatal("the logout made during the outage is not denied after Redis came back")

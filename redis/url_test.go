@@ -59,17 +59,17 @@ func TestParseURLForms(t *testing.T) {
 // limiter works through it.
 func TestSentinelURL(t *testing.T) {
 	master := newRedisServer(t)
-	master.start()
+	master.Start()
 	sentinel := newRedisServer(t)
 	conf := filepath.Join(t.TempDir(), "sentinel.conf")
-	body := "sentinel monitor portal 127.0.0.1 " + strconv.Itoa(master.port) + " 1\n"
+	body := "sentinel monitor portal 127.0.0.1 " + strconv.Itoa(master.Port) + " 1\n"
 	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sentinel.config, sentinel.args = conf, []string{"--sentinel"}
-	sentinel.start()
+	sentinel.Config, sentinel.Args = conf, []string{"--sentinel"}
+	sentinel.Start()
 	ctx := context.Background()
-	c, err := Open(ctx, "redis://127.0.0.1:"+strconv.Itoa(sentinel.port)+"/0?master_name=portal", "sentinel-test:", Options{})
+	c, err := Open(ctx, "redis://127.0.0.1:"+strconv.Itoa(sentinel.Port)+"/0?master_name=portal", "sentinel-test:", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,10 +81,10 @@ func TestSentinelURL(t *testing.T) {
 // A Cluster URL works against a real (one-node) cluster.
 func TestClusterURL(t *testing.T) {
 	node := newRedisServer(t)
-	node.args = []string{"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(t.TempDir(), "nodes.conf")}
-	node.start()
+	node.Args = []string{"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(t.TempDir(), "nodes.conf")}
+	node.Start()
 	ctx := context.Background()
-	single, err := Open(ctx, node.url(), "", Options{})
+	single, err := Open(ctx, node.URL(), "", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestClusterURL(t *testing.T) {
 	if err := single.rdb.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", 0, 16383).Err(); err != nil {
 		t.Fatalf("assign slots: %v", err)
 	}
-	c, err := Open(ctx, "redis://127.0.0.1:"+strconv.Itoa(node.port)+"?cluster=true", "cluster-test:", Options{})
+	c, err := Open(ctx, "redis://127.0.0.1:"+strconv.Itoa(node.Port)+"?cluster=true", "cluster-test:", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
