@@ -140,6 +140,7 @@ var groups = []struct {
 		{"ExpireRace", testExpireCasesRace},
 		{"PublicationGeneration", testPublicationGeneration},
 	}},
+	{"Clients", clientTests},
 	{"Update", []test{
 		{"Rollback", testUpdateRollback},
 		{"RollbackDecision", testUpdateRollbackDecision},
