@@ -361,6 +361,12 @@ func EligibilityUsage(e *Eligibility) store.ClientUsage {
 	return store.ClientUsage{Kind: store.UsageEligibility, Match: e.Match, ReceiptID: receiptID(e.Receipt)}
 }
 
+// WatchUsage is the usage record of a watch set up (store.UsageWatchCreate)
+// or removed (store.UsageWatchDelete) on the normalised certificate number no.
+func WatchUsage(kind, no string) store.ClientUsage {
+	return store.ClientUsage{Kind: kind, CertificateNo: no}
+}
+
 // RecordUsage records rows as the use of client c, at the current time, in
 // a transaction of its own. A school is answered only once its use is on
 // record, so a failure here fails the request.
