@@ -109,9 +109,9 @@ func TestClientKeyStates(t *testing.T) {
 			}
 			detail := refused(b, "unknown client", apiKey(unknown)...)
 			for what, k := range map[string]string{
-				"garbage":          "hello",
-				"wrong secret":     keyX[:len(keyX)-1] + map[bool]string{true: "b", false: "a"}[strings.HasSuffix(keyX, "a")],
-				"upper case":       strings.ToUpper(keyX),
+				"garbage":            "hello",
+				"wrong secret":       keyX[:len(keyX)-1] + map[bool]string{true: "b", false: "a"}[strings.HasSuffix(keyX, "a")],
+				"upper case":         strings.ToUpper(keyX),
 				"X's secret, Y's id": "epk_" + y.str("client_id") + keyX[len("epk_")+len(idX):],
 			} {
 				if d := refused(b, what, apiKey(k)...); d != detail {
