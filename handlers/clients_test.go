@@ -100,6 +100,9 @@ func TestClientKeyStates(t *testing.T) {
 			refused := func(e *env, what string, headers ...string) string {
 				t.Helper()
 				r := e.eligibilityBy(headers...)
+				if r.status != 401 {
+					t.Fatalf("%s: %d %s, want 401", what, r.status, r.body)
+				}
 				wantProblem(t, r, 401, "unauthorized")
 				return r.str("detail")
 			}
