@@ -244,8 +244,8 @@ func (a *App) AuthenticateClient(ctx context.Context, key string) (*store.Client
 	return c, nil
 }
 
-// Clients lists every client, oldest first.
-func (a *App) Clients(ctx context.Context) ([]ClientView, error) {
+// ListClients lists every client, oldest first.
+func (a *App) ListClients(ctx context.Context) ([]ClientView, error) {
 	cs, err := a.store.Clients(ctx)
 	if err != nil {
 		return nil, internal("clients", err)

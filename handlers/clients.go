@@ -65,7 +65,7 @@ type clientListJSON struct {
 }
 
 func (s *Server) listClients(c *fiber.Ctx) error {
-	cs, err := s.app.Clients(c.UserContext())
+	cs, err := s.app.ListClients(c.UserContext())
 	if err != nil {
 		return err
 	}
