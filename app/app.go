@@ -75,6 +75,7 @@ type Limits struct {
 	Verify ratelimit.Limiter // per client IP
 	Search ratelimit.Limiter // per client IP
 	Login  ratelimit.Limiter // per client IP, and per username or per device cookie (see auth.SignInPolicy)
+	Client ratelimit.Limiter // per school client (API key), per check: a batch of n costs n (AllowN)
 }
 
 // Option adjusts an App at construction, for tests.

@@ -22,7 +22,8 @@ import (
 func (a *App) setUpLimits(ctx context.Context) error {
 	memory := func(r config.Rate) ratelimit.Limiter { return ratelimit.NewMemory(r.N, r.Period, a.now) }
 	if a.cfg.RedisURL == "" {
-		a.limits = Limits{Verify: memory(a.cfg.RateVerify), Search: memory(a.cfg.RateSearch), Login: memory(a.cfg.RateLogin)}
+		a.limits = Limits{Verify: memory(a.cfg.RateVerify), Search: memory(a.cfg.RateSearch), Login: memory(a.cfg.RateLogin),
+			Client: memory(a.cfg.RateClient)}
 		return nil
 	}
 	redis.RouteLibraryLog(a.log) // go-redis's own logger is process-wide
@@ -44,7 +45,9 @@ func (a *App) setUpLimits(ctx context.Context) error {
 	var lim Limits
 	if lim.Verify, err = shared("verify", a.cfg.RateVerify); err == nil {
 		if lim.Search, err = shared("search", a.cfg.RateSearch); err == nil {
-			lim.Login, err = shared("login", a.cfg.RateLogin)
+			if lim.Login, err = shared("login", a.cfg.RateLogin); err == nil {
+				lim.Client, err = shared("client", a.cfg.RateClient)
+			}
 		}
 	}
 	if err != nil {

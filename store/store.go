@@ -152,6 +152,8 @@ type Reader interface {
 	// so that cached search answers of an older generation are not used.
 	// 0 on a new store.
 	PublicationGeneration(ctx context.Context) (int64, error)
+
+	ClientReader // school clients and their usage (clients.go)
 }
 
 // Tx is the write side of the store, valid only inside Store.Update.
@@ -329,6 +331,8 @@ type Tx interface {
 	// BumpPublicationGeneration increments the publication generation and
 	// returns the new value.
 	BumpPublicationGeneration(ctx context.Context) (int64, error)
+
+	ClientWriter // school clients and their usage (clients.go)
 }
 
 // Roles of administrators.

@@ -141,6 +141,7 @@ var groups = []struct {
 		{"ExpireRace", testExpireCasesRace},
 		{"PublicationGeneration", testPublicationGeneration},
 	}},
+	{"Clients", clientTests},
 	{"Update", []test{
 		{"Rollback", testUpdateRollback},
 		{"RollbackDecision", testUpdateRollbackDecision},
