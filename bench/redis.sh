@@ -15,6 +15,8 @@
 #   search-limit    the same with PORTAL_REDIS_URL: the Redis limiter, answer cache still off
 #   search-cache    PORTAL_REDIS_URL, the limiter and the answer cache's Redis tier, its in-process
 #                   tier off, so Redis answers every repeat (one GET and a JSON decode a request)
+#   search-memory   for reference: no Redis, the in-process answer cache on (the portal's default
+#                   without Redis), so memory answers every repeat
 #
 # The verification store is N credentials from bench/gencsv imported as
 # bench/verify.sh does, loaded with wrk and bench/verify.lua (PAIRS_N pairs,
@@ -201,6 +203,7 @@ mkdir -p "$WORK/search-none"
 PORTAL_DATA_DIR="$WORK/search-none" "$WORK/searchbench" load -cases "$CASEFILE" | grep '^LOAD ' >&2
 cp -a "$WORK/search-none" "$WORK/search-limit"
 cp -a "$WORK/search-none" "$WORK/search-cache"
+cp -a "$WORK/search-none" "$WORK/search-memory"
 
 # --- redis-server -----------------------------------------------------------------
 REDIS_PORT=$(free_port)
@@ -222,7 +225,7 @@ redis_commands() { # commands Redis has processed, less the INFO asking
 }
 
 # --- portals ----------------------------------------------------------------------
-CONFIGS=(verify-memory verify-redis search-none search-limit search-cache)
+CONFIGS=(verify-memory verify-redis search-none search-limit search-cache search-memory)
 declare -A PORT PID
 start() { # name redis-url command...
 	local name=$1 url=$2
@@ -239,6 +242,7 @@ start verify-redis "$REDIS_URL" "$WORK/ethicsportal" serve
 start search-none "" "$WORK/searchbench" serve -cache=false
 start search-limit "$REDIS_URL" "$WORK/searchbench" serve -cache=false
 start search-cache "$REDIS_URL" "$WORK/searchbench" serve -local-cache=false
+start search-memory "" "$WORK/searchbench" serve
 for c in "${CONFIGS[@]}"; do wait_url "${PID[$c]}" "http://127.0.0.1:${PORT[$c]}/readyz"; done
 
 # Sanity: each answers, and each Redis configuration talks to Redis as
@@ -249,7 +253,7 @@ for c in verify-memory verify-redis; do
 		"http://127.0.0.1:${PORT[$c]}/api/v1/verifications" | grep -q '"match":true' || die "$c does not match $first_no"
 done
 q='/api/v1/cases?q=%E4%BD%93%E7%BD%9A' # 体罚
-for c in search-none search-limit search-cache; do
+for c in search-none search-limit search-cache search-memory; do
 	curl -fsS "http://127.0.0.1:${PORT[$c]}$q" | grep -q '"total":[1-9]' || die "$c finds nothing for 体罚"
 done
 expect_commands() { # name want path [curl args]
@@ -268,6 +272,7 @@ expect_commands verify-redis 4 /api/v1/verifications -H 'Content-Type: applicati
 expect_commands search-none 0 "$q"
 expect_commands search-limit 4 "$q"
 expect_commands search-cache 5 "$q"
+expect_commands search-memory 0 "$q"
 
 # --- runs ---------------------------------------------------------------------------
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -279,11 +284,11 @@ CLK_TCK=$(getconf CLK_TCK)
 load() {
 	local name=$1 c=$2 dur=$3 label=$4 t=$THREADS c0 c1 r0 r1 k0 k1 url="http://127.0.0.1:${PORT[$1]}"
 	if [ "$t" -gt "$c" ]; then t=$c; fi
+	if [ "$name" = search-cache ]; then fill_cache; fi
 	log "$label: $name, $c client(s), $dur"
 	c0=$(cpu_ticks "${PID[$name]}")
 	r0=$(cpu_ticks "$REDIS_PID")
 	k0=$(redis_commands)
-	if [ "$name" = search-cache ]; then fill_cache; fi
 	case $name in
 	verify-*) PAIRS_FILE="$PAIRS" "${LOAD[@]}" wrk -c "$c" -t "$t" -d "$dur" --latency -s bench/verify.lua "$url" >"$WORK/out-$label.txt" ;;
 	search-*) PORTAL_DATA_DIR="$WORK/$name" "${LOAD[@]}" "$WORK/searchbench" portal -url "$url" -queries "$QFILE" \
@@ -318,7 +323,7 @@ if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
 fi
 for r in $(seq "$ROUNDS"); do
 	order=("${CONFIGS[@]}")
-	if [ $((r % 2)) = 0 ]; then order=(verify-redis verify-memory search-cache search-limit search-none); fi
+	if [ $((r % 2)) = 0 ]; then order=(verify-redis verify-memory search-memory search-cache search-limit search-none); fi
 	for c in $CONNS; do
 		for name in "${order[@]}"; do load "$name" "$c" "$DURATION" "$name-c$c-r$r"; done
 	done
