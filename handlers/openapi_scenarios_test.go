@@ -23,7 +23,9 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 	contractPublic(t, e, tm)
 	contractAdmin(t, e, tm)
 	contractSchool(t, e, tm)
-	contractRefusals(t, e, tm)
+	base := e.listen()
+	contractRefusals(t, e, base, tm)
+	c.sweep(t, e, base, tm, sweepTargets(e, tm))
 	contractLimits(t, c)
 	c.cover(notReached)
 }
@@ -178,7 +180,7 @@ func contractSchool(t *testing.T, e *env, tm team) {
 	wantProblem(t, e.do("POST", "/api/v1/admin/clients", map[string]any{"name": "某校", "scopes": []string{"everything"}}, bearer(tm.admin)...), 400, "invalid_field")
 }
 
-func contractRefusals(t *testing.T, e *env, tm team) {
+func contractRefusals(t *testing.T, e *env, base string, tm team) {
 	big := `{"certificate_no": "` + strings.Repeat("1", 1<<20) + `", "name": "x"}`
 	tests := []struct {
 		method, path string
@@ -233,7 +235,6 @@ func contractRefusals(t *testing.T, e *env, tm team) {
 	}
 
 	// Bodies over the limit, which only a real connection sees answered.
-	base := e.listen()
 	for _, tt := range []struct {
 		path    string
 		headers []string
@@ -263,6 +264,40 @@ func contractRefusals(t *testing.T, e *env, tm team) {
 	wantProblem(t, e.approve(tm.admin, own), 403, "four_eyes")
 	did := e.draftID(tm.editor, nil)
 	want(t, e.do("PATCH", "/api/v1/admin/cases/"+did, map[string]any{"title": "又一个标题"}, append(bearer(tm.editor), "If-Match", `"7"`)...), 409)
+	wantProblem(t, e.do("PATCH", "/api/v1/admin/cases/"+did, map[string]any{"certificate_no": "20191100999999999"}, bearer(tm.editor)...), 422, "unknown_reference")
+	wantProblem(t, e.do("PATCH", "/api/v1/admin/cases/zzzzzzzzzzzzzzzz", map[string]any{"title": "又一个标题"}, bearer(tm.editor)...), 404, "not_found")
+	wantProblem(t, e.do("POST", "/api/v1/admin/actions", map[string]any{"kind": "reinstate_credential", "certificate_no": certNo, "reason": "恢复"}, bearer(tm.registrar)...), 409, "conflict")
+	wantProblem(t, e.do("POST", "/api/v1/admin/credentials", map[string]string{"certificate_no": "20191100141000998", "holder_name": "赵六", "id_number": idNumber(7),
+		"kind": "primary", "issued_on": "2019-07-01", "registered_until": "2029-06-30"}, bearer(tm.registrar)...), 422, "id_name_mismatch")
+
+	// A CSV upload over its own, larger limit.
+	csv := registerCSVHeader + strings.Repeat("20191100141000999,张三,,primary,语文,某区教委,2019-07-01,2029-06-30\n", 8<<20/70+1)
+	r := e.doNet(base, "POST", "/api/v1/admin/credentials/import", csv, bearer(tm.registrar)...)
+	wantProblem(t, r, 413, "body_too_large")
+	req := httptest.NewRequest("POST", "/api/v1/admin/credentials/import", nil)
+	req.Header.Set("Authorization", "Bearer "+tm.registrar)
+	e.observe(req, nil, r)
+}
+
+// sweepTargets makes an object for each documented path with parameters,
+// for the sweep's refusals to name.
+func sweepTargets(e *env, tm team) map[string]string {
+	e.t.Helper()
+	caseID := e.draftID(tm.editor, nil)
+	action := e.propose(tm.registrar, map[string]any{"kind": "suspend_credential", "certificate_no": certNo, "reason": "调查期间暂停"})
+	client := e.newClient(tm.admin, "东城区某中学", "eligibility").str("client_id")
+	return map[string]string{
+		"/api/v1/cases/{id}":                         "/api/v1/cases/" + caseID,
+		"/api/v1/admin/cases/{id}":                   "/api/v1/admin/cases/" + caseID,
+		"/api/v1/admin/actions/{id}":                 "/api/v1/admin/actions/" + action,
+		"/api/v1/admin/actions/{id}/approve":         "/api/v1/admin/actions/" + action + "/approve",
+		"/api/v1/admin/actions/{id}/reject":          "/api/v1/admin/actions/" + action + "/reject",
+		"/api/v1/admin/credentials/{certificate_no}": "/api/v1/admin/credentials/" + certNo,
+		"/api/v1/admin/users/{username}":             "/api/v1/admin/users/rev",
+		"/api/v1/admin/clients/{id}":                 "/api/v1/admin/clients/" + client,
+		"/api/v1/admin/clients/{id}/rotate":          "/api/v1/admin/clients/" + client + "/rotate",
+		"/api/v1/admin/clients/{id}/usage":           "/api/v1/admin/clients/" + client + "/usage",
+	}
 }
 
 // contractLimits spends small allowances to see every rate limit's 429.
@@ -291,5 +326,17 @@ func contractLimits(t *testing.T, c *contract) {
 			}
 		}
 		wantProblem(t, r, 429, "rate_limited")
+	}
+
+	// A store that is gone: the faults are answered as documented (500 or 503).
+	e.app.Store().Close()
+	wantProblem(t, e.do("GET", "/readyz", nil), 503, "unavailable")
+	for _, r := range []*response{
+		e.do("GET", "/api/v1/admin/me", nil, bearer(root)...),
+		e.do("GET", "/api/v1/admin/clients", nil, bearer(root)...),
+	} {
+		if r.status != 500 && r.status != 503 {
+			t.Errorf("with the store closed: %d %s", r.status, r.body)
+		}
 	}
 }
