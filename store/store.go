@@ -147,6 +147,8 @@ type Reader interface {
 	// so that cached search answers of an older generation are not used.
 	// 0 on a new store.
 	PublicationGeneration(ctx context.Context) (int64, error)
+
+	WatchReader // watches and webhook deliveries (watches.go)
 }
 
 // Tx is the write side of the store, valid only inside Store.Update.
@@ -324,6 +326,8 @@ type Tx interface {
 	// BumpPublicationGeneration increments the publication generation and
 	// returns the new value.
 	BumpPublicationGeneration(ctx context.Context) (int64, error)
+
+	WatchWriter // watches and webhook deliveries (watches.go)
 }
 
 // Roles of administrators.

@@ -140,6 +140,7 @@ var groups = []struct {
 		{"ExpireRace", testExpireCasesRace},
 		{"PublicationGeneration", testPublicationGeneration},
 	}},
+	{"Watches", watchTests},
 	{"Update", []test{
 		{"Rollback", testUpdateRollback},
 		{"RollbackDecision", testUpdateRollbackDecision},
