@@ -117,8 +117,8 @@ type WatchReader interface {
 	// many there are in all.
 	WebhookDeliveries(ctx context.Context, watchID string, limit, offset int) ([]WebhookDelivery, int, error)
 
-	// DueWebhookDeliveries counts the pending deliveries due at now whose
-	// lease, if any, has run out: a cheap look before a claim.
+	// DueWebhookDeliveries counts the deliveries a claim at now would take
+	// (see ClaimWebhookDeliveries): a look on the read side before a claim.
 	DueWebhookDeliveries(ctx context.Context, now time.Time) (int, error)
 
 	// CertificateNumbersOfPerson returns the numbers of the credentials

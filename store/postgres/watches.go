@@ -105,12 +105,13 @@ func (r reader) WebhookDeliveries(ctx context.Context, watchID string, limit, of
 	return ds, total, err
 }
 
-// DueWebhookDeliveries counts the deliveries a claim at now could take,
-// leaving aside the hold-back by older deliveries of the same watch.
+// DueWebhookDeliveries counts the deliveries a claim at now would take.
 func (r reader) DueWebhookDeliveries(ctx context.Context, now time.Time) (int, error) {
 	var n int
-	err := r.q.QueryRow(ctx, `SELECT count(*) FROM webhook_deliveries
-		WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)`,
+	err := r.q.QueryRow(ctx, `SELECT count(*) FROM webhook_deliveries d
+		WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
+			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
+				WHERE p.watch_id = d.watch_id AND p.status = 'pending' AND p.id < d.id)`,
 		timeArg(now)).Scan(&n)
 	return n, wrap("due webhook deliveries", err)
 }

@@ -369,6 +369,9 @@ func testWebhookDeliveriesOrder(t *testing.T, s suite) {
 	if err := finishDelivery(st, t, a1.ID, "w1", store.WebhookResult{Status: store.DeliveryPending, At: t0, NextAttemptAt: t0.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
+	if n, err := st.DueWebhookDeliveries(t.Context(), t0.Add(time.Minute)); err != nil || n != 0 {
+		t.Errorf("DueWebhookDeliveries while the watch's first event waits = %d, %v; want 0", n, err)
+	}
 	if got := claimDeliveries(t, st, "w1", t0.Add(time.Minute), 10); len(got) != 0 {
 		t.Errorf("claim while the watch's first event waits = %v, want none", claimedIDs(got))
 	}
