@@ -63,6 +63,11 @@ type Reader interface {
 	// TokenDenied reports whether the token id was put on the deny list.
 	TokenDenied(ctx context.Context, jti string) (bool, error)
 
+	// DeniedTokens returns the deny list's entries that expire at or after
+	// t, and those that never expire (the zero time), by token id: what a
+	// copy of the deny list elsewhere (Redis) must hold.
+	DeniedTokens(ctx context.Context, t time.Time) (map[string]time.Time, error)
+
 	// SigningKeys returns the keys for purpose (a KeyPurpose* value)
 	// ordered by generation, oldest first; the last is
 	// the one to sign with. An empty slice is not an error.
@@ -148,6 +153,7 @@ type Reader interface {
 	// 0 on a new store.
 	PublicationGeneration(ctx context.Context) (int64, error)
 
+	ClientReader // school clients and their usage (clients.go)
 	WatchReader // watches and webhook deliveries (watches.go)
 }
 
@@ -327,6 +333,7 @@ type Tx interface {
 	// returns the new value.
 	BumpPublicationGeneration(ctx context.Context) (int64, error)
 
+	ClientWriter // school clients and their usage (clients.go)
 	WatchWriter // watches and webhook deliveries (watches.go)
 }
 

@@ -55,6 +55,7 @@ var groups = []struct {
 	{"Tokens", []test{
 		{"DenyToken", testDenyToken},
 		{"PurgeDeniedTokens", testPurgeDeniedTokens},
+		{"DeniedTokens", testDeniedTokens},
 	}},
 	{"SigningKeys", []test{
 		{"AddAndList", testSigningKeys},
@@ -140,6 +141,7 @@ var groups = []struct {
 		{"ExpireRace", testExpireCasesRace},
 		{"PublicationGeneration", testPublicationGeneration},
 	}},
+	{"Clients", clientTests},
 	{"Watches", watchTests},
 	{"Update", []test{
 		{"Rollback", testUpdateRollback},
