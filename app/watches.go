@@ -30,7 +30,8 @@ const watchCreateAttempts = 3
 // number and name do not match the register: the same whatever missed.
 const errWatchNoMatch = "no credential in the register matches this certificate number and name"
 
-// CreateWatch records a watch of the credential for client clientID. The
+// CreateWatch records a watch of the credential for client c, with the
+// client's usage record (watch_create) in the same transaction. The
 // certificate number and the name must match the register as a
 // verification matches them, else EUnknownRef with one message whatever
 // missed (the number unknown, or the name another's), after the same store
@@ -38,7 +39,7 @@ const errWatchNoMatch = "no credential in the register matches this certificate 
 // PORTAL_WEBHOOK_ALLOW_LOOPBACK (EInvalid on field callback_url, checked
 // before the register is read). EConflict when the client already watches
 // the credential. Nothing is stored unless every check passes.
-func (a *App) CreateWatch(ctx context.Context, clientID string, in WatchInput) (*store.Watch, error) {
+func (a *App) CreateWatch(ctx context.Context, cl *store.Client, in WatchInput) (*store.Watch, error) {
 	no, err := NormaliseCertificateNo(in.CertificateNo)
 	if err != nil {
 		return nil, err
@@ -68,10 +69,15 @@ func (a *App) CreateWatch(ctx context.Context, clientID string, in WatchInput) (
 	if err != nil || subtle.ConstantTimeCompare([]byte(c.HolderNameFolded), []byte(folded)) != 1 {
 		return nil, store.FieldError(store.EUnknownRef, "certificate_no", errWatchNoMatch)
 	}
-	w := &store.Watch{ClientID: clientID, CertificateNo: no, CallbackURL: u.String(), CreatedAt: a.now()}
+	w := &store.Watch{ClientID: cl.ID, CertificateNo: no, CallbackURL: u.String(), CreatedAt: a.now()}
 	for attempt := 1; ; attempt++ {
 		w.ID = "wa_" + newCaseID()
-		err = a.store.Update(ctx, func(tx store.Tx) error { return tx.CreateWatch(ctx, w) })
+		err = a.store.Update(ctx, func(tx store.Tx) error {
+			if err := tx.CreateWatch(ctx, w); err != nil {
+				return err
+			}
+			return a.recordUsageIn(ctx, tx, cl, []store.ClientUsage{WatchUsage(store.UsageWatchCreate, no)})
+		})
 		if err == nil {
 			return w, nil
 		}
@@ -87,15 +93,15 @@ func (a *App) CreateWatch(ctx context.Context, clientID string, in WatchInput) (
 
 // Watches lists the client's standing watches, newest first, one page at a
 // time, with the total.
-func (a *App) Watches(ctx context.Context, clientID string, page Page) ([]store.Watch, int, error) {
-	ws, total, err := a.store.Watches(ctx, store.WatchFilter{ClientID: clientID, Limit: page.PerPage, Offset: page.offset()})
+func (a *App) Watches(ctx context.Context, cl *store.Client, page Page) ([]store.Watch, int, error) {
+	ws, total, err := a.store.Watches(ctx, store.WatchFilter{ClientID: cl.ID, Limit: page.PerPage, Offset: page.offset()})
 	return ws, total, internal("watches", err)
 }
 
 // Watch returns one of the client's standing watches. ENotFound for an
 // unknown or deleted watch and for another client's.
-func (a *App) Watch(ctx context.Context, clientID, id string) (*store.Watch, error) {
-	return a.ownWatch(ctx, a.store, clientID, id)
+func (a *App) Watch(ctx context.Context, cl *store.Client, id string) (*store.Watch, error) {
+	return a.ownWatch(ctx, a.store, cl.ID, id)
 }
 
 func (a *App) ownWatch(ctx context.Context, r store.Reader, clientID, id string) (*store.Watch, error) {
@@ -109,38 +115,45 @@ func (a *App) ownWatch(ctx context.Context, r store.Reader, clientID, id string)
 	return w, nil
 }
 
-// DeleteWatch ends one of the client's watches; its pending deliveries
-// are not sent. ENotFound as for Watch.
-func (a *App) DeleteWatch(ctx context.Context, clientID, id string) error {
+// DeleteWatch ends one of the client's watches, with its usage record
+// (watch_delete); its pending deliveries are not sent. ENotFound as for
+// Watch.
+func (a *App) DeleteWatch(ctx context.Context, cl *store.Client, id string) error {
 	err := a.store.Update(ctx, func(tx store.Tx) error {
-		if _, err := a.ownWatch(ctx, tx, clientID, id); err != nil {
+		w, err := a.ownWatch(ctx, tx, cl.ID, id)
+		if err != nil {
 			return err
 		}
-		return tx.DeleteWatch(ctx, id, a.now())
+		if err := tx.DeleteWatch(ctx, id, a.now()); err != nil {
+			return err
+		}
+		return a.recordUsageIn(ctx, tx, cl, []store.ClientUsage{WatchUsage(store.UsageWatchDelete, w.CertificateNo)})
 	})
 	return internal("delete watch", err)
 }
 
 // WatchDeliveries returns the delivery history of one of the client's
 // watches, newest first, with the total. ENotFound as for Watch.
-func (a *App) WatchDeliveries(ctx context.Context, clientID, id string, page Page) ([]store.WebhookDelivery, int, error) {
-	if _, err := a.Watch(ctx, clientID, id); err != nil {
+func (a *App) WatchDeliveries(ctx context.Context, cl *store.Client, id string, page Page) ([]store.WebhookDelivery, int, error) {
+	if _, err := a.Watch(ctx, cl, id); err != nil {
 		return nil, 0, err
 	}
 	ds, total, err := a.store.WebhookDeliveries(ctx, id, page.PerPage, page.offset())
 	return ds, total, internal("webhook deliveries", err)
 }
 
-// WithWebhookSecrets makes the App sign a client's deliveries with the key
-// secret returns for the client's id instead of the client's webhook
-// secret, for tests.
-func WithWebhookSecrets(secret func(ctx context.Context, clientID string) ([]byte, error)) Option {
-	return func(a *App) { a.hooks.secret = secret }
-}
-
 // clientWebhookSecret is the key a client's deliveries are signed with:
-// its webhook secret (see webhookSecret). School clients are not in this
-// branch yet: until they are, no client exists and deliveries fail.
-func (a *App) clientWebhookSecret(_ context.Context, clientID string) ([]byte, error) {
-	return nil, store.Errorf(store.ENotFound, "no client %s", clientID)
+// its webhook secret (webhookSecret), as the client was shown it. ENotFound
+// when the client no longer exists (its deliveries fail at once); a
+// disabled client's deliveries are retried, so that enabling it again
+// within the retry window lets them through.
+func (a *App) clientWebhookSecret(ctx context.Context, clientID string) ([]byte, error) {
+	c, err := a.store.ClientByID(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	if c.Disabled {
+		return nil, errors.New("the client is disabled")
+	}
+	return a.webhookSecret(c), nil
 }

@@ -249,9 +249,6 @@ type webhooks struct {
 	timing WebhookTiming
 	sender *webhook.Sender
 	wake   chan struct{}
-	// secret gives the key a client's deliveries are signed with. ENotFound
-	// when there is no such client: its deliveries fail without retry.
-	secret func(ctx context.Context, clientID string) ([]byte, error)
 }
 
 // WithWebhookTiming sets the delivery loop's timing, for tests.
@@ -263,9 +260,6 @@ func (a *App) setUpWebhooks() {
 	a.hooks.timing = a.hooks.timing.withDefaults()
 	a.hooks.sender = webhook.NewSender(webhook.Options{AllowLoopback: a.cfg.WebhookAllowLoopback, Timeout: a.hooks.timing.Timeout})
 	a.hooks.wake = make(chan struct{}, 1)
-	if a.hooks.secret == nil {
-		a.hooks.secret = a.clientWebhookSecret
-	}
 	a.consumers = append(a.consumers, webhookConsumer{a})
 }
 
@@ -345,7 +339,7 @@ func (a *App) attemptDelivery(ctx context.Context, owner string, d *store.Webhoo
 		return internal("webhook watch", err)
 	}
 	var res webhook.Result
-	secret, err := a.hooks.secret(ctx, w.ClientID)
+	secret, err := a.clientWebhookSecret(ctx, w.ClientID)
 	switch {
 	case !w.DeletedAt.IsZero() || w.Paused:
 		res = webhook.Result{Err: fmt.Errorf("the watch was deleted or paused")}

@@ -27,7 +27,8 @@ import (
 // with a fixed secret per client, on a clock the test moves.
 type hookFixture struct {
 	*fixture
-	secrets map[string][]byte
+	cl      map[string]*store.Client // school clients by the names the tests use
+	secrets map[string][]byte        // their webhook secrets, as shown at creation
 }
 
 func newHookFixture(t *testing.T) *hookFixture {
@@ -38,13 +39,7 @@ func newHookFixture(t *testing.T) *hookFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &hookFixture{fixture: f, secrets: map[string][]byte{"cl_one": []byte("secret of cl_one"), "cl_two": []byte("secret of cl_two")}}
-	secret := func(_ context.Context, client string) ([]byte, error) {
-		if s, ok := h.secrets[client]; ok {
-			return s, nil
-		}
-		return nil, store.Errorf(store.ENotFound, "no client")
-	}
+	h := &hookFixture{fixture: f, cl: map[string]*store.Client{}, secrets: map[string][]byte{}}
 	l := config.NewLoader(flag.NewFlagSet("t", flag.ContinueOnError), func(k string) (string, bool) {
 		v, ok := map[string]string{"PORTAL_DATA_DIR": dir, "PORTAL_REQUIRE_TOTP": "false", "PORTAL_WEBHOOK_ALLOW_LOOPBACK": "true"}[k]
 		return v, ok
@@ -54,7 +49,7 @@ func newHookFixture(t *testing.T) *hookFixture {
 		t.Fatal(err)
 	}
 	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)),
-		app.WithStore(st), app.WithClock(f.clock), app.WithWebhookSecrets(secret),
+		app.WithStore(st), app.WithClock(f.clock),
 		app.WithWebhookTiming(app.WebhookTiming{Timeout: 5 * time.Second}))
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +58,16 @@ func newHookFixture(t *testing.T) *hookFixture {
 	f.app = a
 	f.alice = &app.Principal{Username: "alice", Roles: []string{store.RoleRegistrar}}
 	f.bob = &app.Principal{Username: "bob", Roles: []string{store.RoleReviewer}}
+	for _, name := range []string{"cl_one", "cl_two"} {
+		made, err := a.CreateClient(context.Background(), "root", app.NewClient{Name: "school " + name, Scopes: []string{store.ScopeWatch}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.cl[name], err = a.Store().ClientByID(context.Background(), made.ID); err != nil {
+			t.Fatal(err)
+		}
+		h.secrets[name] = []byte(made.Secret)
+	}
 	return h
 }
 
@@ -176,7 +181,7 @@ func TestWebhookAfterRevocation(t *testing.T) {
 	ctx := context.Background()
 	rcv := newReceiver(t)
 	f.register(t, "20191100000000001", "张三", "")
-	w, err := f.app.CreateWatch(ctx, "cl_one", app.WatchInput{CertificateNo: "2019-1100-0000-00001", Name: "張三", CallbackURL: rcv.srv.URL + "/hook"})
+	w, err := f.app.CreateWatch(ctx, f.cl["cl_one"], app.WatchInput{CertificateNo: "2019-1100-0000-00001", Name: "張三", CallbackURL: rcv.srv.URL + "/hook"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +207,7 @@ func TestWebhookAfterRevocation(t *testing.T) {
 	if ts := reqs[0].header.Get(webhook.HeaderTimestamp); ts != strconv.FormatInt(f.clock().Unix(), 10) {
 		t.Errorf("timestamp %s, want the send time %d", ts, f.clock().Unix())
 	}
-	ds, total, err := f.app.WatchDeliveries(ctx, "cl_one", w.ID, app.Page{Number: 1, PerPage: 20})
+	ds, total, err := f.app.WatchDeliveries(ctx, f.cl["cl_one"], w.ID, app.Page{Number: 1, PerPage: 20})
 	if err != nil || total != 1 || ds[0].Status != store.DeliveryDelivered || ds[0].LastStatusCode != 204 || ds[0].EventID != ev.ID {
 		t.Errorf("history %+v (%d), %v; want one delivered event", ds, total, err)
 	}
@@ -218,7 +223,7 @@ func TestWebhookRetriedUntilTheReceiverIsUp(t *testing.T) {
 	rcv := newReceiver(t)
 	rcv.answer(http.StatusServiceUnavailable)
 	f.register(t, "20191100000000002", "李四", "")
-	w, err := f.app.CreateWatch(ctx, "cl_one", app.WatchInput{CertificateNo: "20191100000000002", Name: "李四", CallbackURL: rcv.srv.URL})
+	w, err := f.app.CreateWatch(ctx, f.cl["cl_one"], app.WatchInput{CertificateNo: "20191100000000002", Name: "李四", CallbackURL: rcv.srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +233,7 @@ func TestWebhookRetriedUntilTheReceiverIsUp(t *testing.T) {
 		if n, err := f.app.DrainWebhooks(ctx, "hw"); err != nil || n != 1 {
 			t.Fatalf("attempt %d: DrainWebhooks = %d, %v", attempt, n, err)
 		}
-		ds, _, _ := f.app.WatchDeliveries(ctx, "cl_one", w.ID, app.Page{Number: 1, PerPage: 20})
+		ds, _, _ := f.app.WatchDeliveries(ctx, f.cl["cl_one"], w.ID, app.Page{Number: 1, PerPage: 20})
 		d := ds[0]
 		wait := d.NextAttemptAt.Sub(f.clock())
 		base := min(webhook.FirstRetry<<(attempt-1), webhook.MaxRetry)
@@ -239,7 +244,7 @@ func TestWebhookRetriedUntilTheReceiverIsUp(t *testing.T) {
 		if n, _ := f.app.DrainWebhooks(ctx, "hw"); n != 0 {
 			t.Fatalf("a delivery was sent before its next attempt")
 		}
-		watch, _ := f.app.Watch(ctx, "cl_one", w.ID)
+		watch, _ := f.app.Watch(ctx, f.cl["cl_one"], w.ID)
 		if watch.FailingSince.IsZero() || watch.Paused {
 			t.Errorf("watch after a failure: %+v; want failing, not paused", watch)
 		}
@@ -263,7 +268,7 @@ func TestWebhookRetriedUntilTheReceiverIsUp(t *testing.T) {
 	if first.NewStatus != "suspended" || first.OldStatus != "active" || first.Type != app.EventStatusChanged {
 		t.Errorf("event %+v", first)
 	}
-	watch, _ := f.app.Watch(ctx, "cl_one", w.ID)
+	watch, _ := f.app.Watch(ctx, f.cl["cl_one"], w.ID)
 	if !watch.FailingSince.IsZero() {
 		t.Errorf("watch after a success still failing since %v", watch.FailingSince)
 	}
@@ -275,7 +280,7 @@ func TestWebhookWatchPausedAfterADayOfFailures(t *testing.T) {
 	rcv := newReceiver(t)
 	rcv.answer(http.StatusInternalServerError)
 	f.register(t, "20191100000000003", "王五", "")
-	w, err := f.app.CreateWatch(ctx, "cl_one", app.WatchInput{CertificateNo: "20191100000000003", Name: "王五", CallbackURL: rcv.srv.URL})
+	w, err := f.app.CreateWatch(ctx, f.cl["cl_one"], app.WatchInput{CertificateNo: "20191100000000003", Name: "王五", CallbackURL: rcv.srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +293,7 @@ func TestWebhookWatchPausedAfterADayOfFailures(t *testing.T) {
 			t.Fatalf("DrainWebhooks = %d, %v", n, err)
 		}
 		attempts++
-		ds, _, _ := f.app.WatchDeliveries(ctx, "cl_one", w.ID, app.Page{Number: 1, PerPage: 20})
+		ds, _, _ := f.app.WatchDeliveries(ctx, f.cl["cl_one"], w.ID, app.Page{Number: 1, PerPage: 20})
 		if ds[0].Status == store.DeliveryFailed {
 			break
 		}
@@ -303,7 +308,7 @@ func TestWebhookWatchPausedAfterADayOfFailures(t *testing.T) {
 	if attempts < 20 || len(rcv.requests()) != attempts {
 		t.Errorf("%d attempts (%d requests), want 20 or more, each a request", attempts, len(rcv.requests()))
 	}
-	watch, err := f.app.Watch(ctx, "cl_one", w.ID)
+	watch, err := f.app.Watch(ctx, f.cl["cl_one"], w.ID)
 	if err != nil || !watch.Paused || !watch.PausedAt.Equal(f.clock()) {
 		t.Fatalf("watch %+v, %v; want paused now", watch, err)
 	}
@@ -313,7 +318,7 @@ func TestWebhookWatchPausedAfterADayOfFailures(t *testing.T) {
 	if n, _ := f.app.DrainWebhooks(ctx, "hw"); n != 0 {
 		t.Errorf("a paused watch got a delivery")
 	}
-	if _, total, _ := f.app.WatchDeliveries(ctx, "cl_one", w.ID, app.Page{Number: 1, PerPage: 20}); total != 1 {
+	if _, total, _ := f.app.WatchDeliveries(ctx, f.cl["cl_one"], w.ID, app.Page{Number: 1, PerPage: 20}); total != 1 {
 		t.Errorf("a paused watch has %d deliveries, want the one that failed", total)
 	}
 }
@@ -328,7 +333,7 @@ func TestWebhookBanByIDNumberReachesEveryCredential(t *testing.T) {
 	for _, c := range []struct{ client, no, name string }{
 		{"cl_one", "20191100000000004", "赵六"}, {"cl_two", "20191100000000005", "赵六"}, {"cl_one", "20191100000000006", "钱七"},
 	} {
-		if _, err := f.app.CreateWatch(ctx, c.client, app.WatchInput{CertificateNo: c.no, Name: c.name, CallbackURL: rcv.srv.URL + "/" + c.client}); err != nil {
+		if _, err := f.app.CreateWatch(ctx, f.cl[c.client], app.WatchInput{CertificateNo: c.no, Name: c.name, CallbackURL: rcv.srv.URL + "/" + c.client}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -370,7 +375,7 @@ func TestWebhookAfterCorrection(t *testing.T) {
 	ctx := context.Background()
 	rcv := newReceiver(t)
 	f.register(t, "20191100000000008", "周九", "")
-	if _, err := f.app.CreateWatch(ctx, "cl_one", app.WatchInput{CertificateNo: "20191100000000008", Name: "周九", CallbackURL: rcv.srv.URL}); err != nil {
+	if _, err := f.app.CreateWatch(ctx, f.cl["cl_one"], app.WatchInput{CertificateNo: "20191100000000008", Name: "周九", CallbackURL: rcv.srv.URL}); err != nil {
 		t.Fatal(err)
 	}
 	f.apply(t, store.ActionCorrectCredential, "户籍姓名更正", map[string]any{"certificate_no": "20191100000000008", "holder_name": "周玖"})
@@ -402,48 +407,54 @@ func TestCreateWatchRefusals(t *testing.T) {
 		{app.WatchInput{CertificateNo: "x", Name: ok.Name, CallbackURL: ok.CallbackURL}, store.EInvalid, "certificate_no"},
 		{app.WatchInput{CertificateNo: ok.CertificateNo, CallbackURL: ok.CallbackURL}, store.EMissing, "name"},
 	} {
-		_, err := f.app.CreateWatch(ctx, "cl_one", tc.in)
+		_, err := f.app.CreateWatch(ctx, f.cl["cl_one"], tc.in)
 		var se *store.Error
 		if !store.IsCode(err, tc.code) || !errors.As(err, &se) || se.Field != tc.field {
 			t.Errorf("CreateWatch(%+v) = %v, want %s on %s", tc.in, err, tc.code, tc.field)
 		}
 	}
 	// Misses look the same whatever missed.
-	_, errName := f.app.CreateWatch(ctx, "cl_one", app.WatchInput{CertificateNo: ok.CertificateNo, Name: "孙九", CallbackURL: ok.CallbackURL})
-	_, errNo := f.app.CreateWatch(ctx, "cl_one", app.WatchInput{CertificateNo: "20191100000009999", Name: "孙八", CallbackURL: ok.CallbackURL})
+	_, errName := f.app.CreateWatch(ctx, f.cl["cl_one"], app.WatchInput{CertificateNo: ok.CertificateNo, Name: "孙九", CallbackURL: ok.CallbackURL})
+	_, errNo := f.app.CreateWatch(ctx, f.cl["cl_one"], app.WatchInput{CertificateNo: "20191100000009999", Name: "孙八", CallbackURL: ok.CallbackURL})
 	if !store.IsCode(errName, store.EUnknownRef) || errName.Error() != errNo.Error() {
 		t.Errorf("misses: wrong name %v, unknown number %v; want the same unknown_reference", errName, errNo)
 	}
-	if ws, total, _ := f.app.Watches(ctx, "cl_one", app.Page{Number: 1, PerPage: 20}); total != 0 || len(ws) != 0 {
+	if ws, total, _ := f.app.Watches(ctx, f.cl["cl_one"], app.Page{Number: 1, PerPage: 20}); total != 0 || len(ws) != 0 {
 		t.Fatalf("refused requests stored watches: %v", ws)
 	}
-	w, err := f.app.CreateWatch(ctx, "cl_one", ok)
+	w, err := f.app.CreateWatch(ctx, f.cl["cl_one"], ok)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.app.CreateWatch(ctx, "cl_one", ok); !store.IsCode(err, store.EConflict) {
+	if _, err := f.app.CreateWatch(ctx, f.cl["cl_one"], ok); !store.IsCode(err, store.EConflict) {
 		t.Errorf("a second watch of the same credential: %v, want conflict", err)
 	}
 	// Another client neither sees nor ends it, and may watch the same credential.
-	if _, err := f.app.Watch(ctx, "cl_two", w.ID); !store.IsCode(err, store.ENotFound) {
+	if _, err := f.app.Watch(ctx, f.cl["cl_two"], w.ID); !store.IsCode(err, store.ENotFound) {
 		t.Errorf("another client's Watch: %v, want not_found", err)
 	}
-	if _, _, err := f.app.WatchDeliveries(ctx, "cl_two", w.ID, app.Page{Number: 1, PerPage: 20}); !store.IsCode(err, store.ENotFound) {
+	if _, _, err := f.app.WatchDeliveries(ctx, f.cl["cl_two"], w.ID, app.Page{Number: 1, PerPage: 20}); !store.IsCode(err, store.ENotFound) {
 		t.Errorf("another client's WatchDeliveries: %v, want not_found", err)
 	}
-	if err := f.app.DeleteWatch(ctx, "cl_two", w.ID); !store.IsCode(err, store.ENotFound) {
+	if err := f.app.DeleteWatch(ctx, f.cl["cl_two"], w.ID); !store.IsCode(err, store.ENotFound) {
 		t.Errorf("another client's DeleteWatch: %v, want not_found", err)
 	}
-	if ws, total, _ := f.app.Watches(ctx, "cl_two", app.Page{Number: 1, PerPage: 20}); total != 0 || len(ws) != 0 {
+	if ws, total, _ := f.app.Watches(ctx, f.cl["cl_two"], app.Page{Number: 1, PerPage: 20}); total != 0 || len(ws) != 0 {
 		t.Errorf("another client lists %v", ws)
 	}
-	if _, err := f.app.CreateWatch(ctx, "cl_two", ok); err != nil {
+	if _, err := f.app.CreateWatch(ctx, f.cl["cl_two"], ok); err != nil {
 		t.Errorf("another client watching the same credential: %v", err)
 	}
-	if err := f.app.DeleteWatch(ctx, "cl_one", w.ID); err != nil {
+	if err := f.app.DeleteWatch(ctx, f.cl["cl_one"], w.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.app.Watch(ctx, "cl_one", w.ID); !store.IsCode(err, store.ENotFound) {
+	if _, err := f.app.Watch(ctx, f.cl["cl_one"], w.ID); !store.IsCode(err, store.ENotFound) {
 		t.Errorf("a deleted watch: %v, want not_found", err)
+	}
+	// The client's use is on record: the watch made and ended, nothing of the refusals.
+	rows, total, err := f.app.ClientChecks(ctx, f.cl["cl_one"], app.Page{Number: 1, PerPage: 20})
+	if err != nil || total != 2 || rows[0].Kind != store.UsageWatchDelete || rows[1].Kind != store.UsageWatchCreate ||
+		rows[0].CertificateNo != "20191100000000007" || rows[1].CertificateNo != "20191100000000007" {
+		t.Errorf("usage of cl_one: %+v (%d), %v; want watch_create then watch_delete of the certificate", rows, total, err)
 	}
 }
