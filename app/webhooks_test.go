@@ -19,6 +19,8 @@ import (
 	"ethicsportal/app"
 	"ethicsportal/config"
 	"ethicsportal/store"
+	"ethicsportal/store/postgres"
+	"ethicsportal/store/postgres/pgtest"
 	"ethicsportal/store/sqlite"
 	"ethicsportal/webhook"
 )
@@ -31,11 +33,25 @@ type hookFixture struct {
 	secrets map[string][]byte        // their webhook secrets, as shown at creation
 }
 
-func newHookFixture(t *testing.T) *hookFixture {
+// onBackends runs test on a fixture on SQLite and one on PostgreSQL (when
+// PORTAL_TEST_POSTGRES_URL is set).
+func onBackends(t *testing.T, test func(t *testing.T, f *hookFixture)) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) { test(t, newHookFixture(t, backend)) })
+	}
+}
+
+func newHookFixture(t *testing.T, backend string) *hookFixture {
 	t.Helper()
 	dir := t.TempDir()
 	f := &fixture{now: start, path: filepath.Join(dir, "portal.db")}
-	st, err := sqlite.Open(context.Background(), f.path)
+	var st store.Store
+	var err error
+	if backend == "postgres" {
+		st, err = postgres.Open(context.Background(), pgtest.URL(t))
+	} else {
+		st, err = sqlite.Open(context.Background(), f.path)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +192,9 @@ func checkSigned(t *testing.T, secret []byte, r received) app.Event {
 	return ev
 }
 
-func TestWebhookAfterRevocation(t *testing.T) {
-	f := newHookFixture(t)
+func TestWebhookAfterRevocation(t *testing.T) { onBackends(t, testWebhookAfterRevocation) }
+
+func testWebhookAfterRevocation(t *testing.T, f *hookFixture) {
 	ctx := context.Background()
 	rcv := newReceiver(t)
 	f.register(t, "20191100000000001", "张三", "")
@@ -218,7 +235,10 @@ func TestWebhookAfterRevocation(t *testing.T) {
 }
 
 func TestWebhookRetriedUntilTheReceiverIsUp(t *testing.T) {
-	f := newHookFixture(t)
+	onBackends(t, testWebhookRetriedUntilTheReceiverIsUp)
+}
+
+func testWebhookRetriedUntilTheReceiverIsUp(t *testing.T, f *hookFixture) {
 	ctx := context.Background()
 	rcv := newReceiver(t)
 	rcv.answer(http.StatusServiceUnavailable)
@@ -275,7 +295,10 @@ func TestWebhookRetriedUntilTheReceiverIsUp(t *testing.T) {
 }
 
 func TestWebhookWatchPausedAfterADayOfFailures(t *testing.T) {
-	f := newHookFixture(t)
+	onBackends(t, testWebhookWatchPausedAfterADayOfFailures)
+}
+
+func testWebhookWatchPausedAfterADayOfFailures(t *testing.T, f *hookFixture) {
 	ctx := context.Background()
 	rcv := newReceiver(t)
 	rcv.answer(http.StatusInternalServerError)
@@ -324,7 +347,10 @@ func TestWebhookWatchPausedAfterADayOfFailures(t *testing.T) {
 }
 
 func TestWebhookBanByIDNumberReachesEveryCredential(t *testing.T) {
-	f := newHookFixture(t)
+	onBackends(t, testWebhookBanByIDNumberReachesEveryCredential)
+}
+
+func testWebhookBanByIDNumberReachesEveryCredential(t *testing.T, f *hookFixture) {
 	ctx := context.Background()
 	rcv := newReceiver(t)
 	f.register(t, "20191100000000004", "赵六", "11010519491231002X")
@@ -370,8 +396,9 @@ func TestWebhookBanByIDNumberReachesEveryCredential(t *testing.T) {
 	}
 }
 
-func TestWebhookAfterCorrection(t *testing.T) {
-	f := newHookFixture(t)
+func TestWebhookAfterCorrection(t *testing.T) { onBackends(t, testWebhookAfterCorrection) }
+
+func testWebhookAfterCorrection(t *testing.T, f *hookFixture) {
 	ctx := context.Background()
 	rcv := newReceiver(t)
 	f.register(t, "20191100000000008", "周九", "")
@@ -389,8 +416,9 @@ func TestWebhookAfterCorrection(t *testing.T) {
 	}
 }
 
-func TestCreateWatchRefusals(t *testing.T) {
-	f := newHookFixture(t)
+func TestCreateWatchRefusals(t *testing.T) { onBackends(t, testCreateWatchRefusals) }
+
+func testCreateWatchRefusals(t *testing.T, f *hookFixture) {
 	ctx := context.Background()
 	f.register(t, "20191100000000007", "孙八", "")
 	ok := app.WatchInput{CertificateNo: "20191100000000007", Name: "孙八", CallbackURL: "https://hooks.example.org/portal"}
