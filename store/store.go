@@ -154,6 +154,7 @@ type Reader interface {
 	PublicationGeneration(ctx context.Context) (int64, error)
 
 	ClientReader // school clients and their usage (clients.go)
+	WatchReader  // watches and webhook deliveries (watches.go)
 }
 
 // Tx is the write side of the store, valid only inside Store.Update.
@@ -333,6 +334,7 @@ type Tx interface {
 	BumpPublicationGeneration(ctx context.Context) (int64, error)
 
 	ClientWriter // school clients and their usage (clients.go)
+	WatchWriter  // watches and webhook deliveries (watches.go)
 }
 
 // Roles of administrators.

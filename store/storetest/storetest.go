@@ -142,6 +142,7 @@ var groups = []struct {
 		{"PublicationGeneration", testPublicationGeneration},
 	}},
 	{"Clients", clientTests},
+	{"Watches", watchTests},
 	{"Update", []test{
 		{"Rollback", testUpdateRollback},
 		{"RollbackDecision", testUpdateRollbackDecision},
