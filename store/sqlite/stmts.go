@@ -37,6 +37,7 @@ const (
 	sCountCredentialsIn
 	sUsers
 	sCredentialWithBans
+	sCredentialsWithBans
 	sCaseByID
 	sCases
 	sCasesByStatus
@@ -181,6 +182,7 @@ var stmtSQL = [numStmts]string{
 	sLastAuditEvent:       `SELECT ` + auditCols + ` FROM audit_events ORDER BY seq DESC LIMIT 1`,
 	sOutboxStats:          `SELECT count(*), min(created_at) FROM outbox WHERE delivered_at IS NULL`,
 	sCredentialWithBans:   credentialWithBansSQL,
+	sCredentialsWithBans:  credentialsWithBansSQL,
 	sCaseByID:             caseByIDSQL,
 	// Separate texts with and without a status, as for actions, so that
 	// each list walks its own index in order.

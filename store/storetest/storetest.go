@@ -104,6 +104,7 @@ var groups = []struct {
 	{"CredentialWithBans", []test{
 		{"AgainstSeparateReads", testCredentialWithBans},
 		{"SeesCommits", testCredentialWithBansSeesCommits},
+		{"Batch", testCredentialsWithBans},
 	}},
 	{"Actions", []test{
 		{"RoundTrip", testActionRoundTrip},
