@@ -61,13 +61,13 @@ func sameAnswer(t *testing.T, a *App, what string, got, want *Verification) {
 func TestVerifyBatchAnswersEachItemAsVerify(t *testing.T) {
 	a := newBatchApp(t)
 	items := []BatchItem{
-		{CertificateNo: "20191100000000031", Name: "王芳"},          // active, eligible
-		{CertificateNo: "00000000000000000", Name: "王芳"},          // unknown number
-		{CertificateNo: "2015-1100-0000-0012-3", Name: "張偉華"},    // banned; spelt with hyphens, Traditional
-		{CertificateNo: "20151100000000123x", Name: "张伟华"},       // unknown: one character more
-		{CertificateNo: "20101100000000777", Name: "李娜"},          // lapsed
-		{CertificateNo: "20191100000000032", Name: "李娜"},          // unknown
-		{CertificateNo: "２０１０１１０００００００００７７８", Name: "王芳"}, // unknown, full-width
+		{CertificateNo: "20191100000000031", Name: "王芳"},      // active, eligible
+		{CertificateNo: "00000000000000000", Name: "王芳"},      // unknown number
+		{CertificateNo: "2015-1100-0000-0012-3", Name: "張偉華"}, // banned; spelt with hyphens, Traditional
+		{CertificateNo: "20151100000000123x", Name: "张伟华"},    // unknown: one character more
+		{CertificateNo: "20101100000000777", Name: "李娜"},      // lapsed
+		{CertificateNo: "20191100000000032", Name: "李娜"},      // unknown
+		{CertificateNo: "２０１０１１０００００００００７７８", Name: "王芳"},     // unknown, full-width
 	}
 	// A registered number with another name is a miss like an unknown one.
 	items = append(items, BatchItem{CertificateNo: "20101100000000777x", Name: "王芳"})
