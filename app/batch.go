@@ -98,29 +98,40 @@ func (it BatchItem) where(i int, field string) (name, what string) {
 // VerifyBatch checks up to MaxBatchItems qualifications at once and returns
 // one Verification per item, in the order of items, each what Verify would
 // answer for that item alone: its own receipt, and a miss that looks the
-// same whatever missed.
-//
-// The batch is taken or refused whole, before anything is read: an item
-// that Verify would refuse refuses the batch with Verify's code, its field
-// named as items[i].name (i from 0) or, for an item read from CSV,
-// rows[line].name; EMissing for no items, ETooManyItems for more than
-// MaxBatchItems, EDuplicateItem for a certificate number given twice
-// (after normalisation, whatever the names: one certificate has one
-// holder, so a list naming it twice holds a mistake).
-//
-// It is cheaper per item than Verify: the register is read once for all
-// items, in one statement that reads for each unknown number a decoy row,
-// as a single verification does; each receipt is still signed on its own.
-// Every item shares one checked_at.
+// same whatever missed. It is PrepareBatch and then RunBatch.
 func (a *App) VerifyBatch(ctx context.Context, items []BatchItem) ([]*Verification, error) {
+	b, err := a.PrepareBatch(items)
+	if err != nil {
+		return nil, err
+	}
+	return a.RunBatch(ctx, b)
+}
+
+// Batch is a batch verification whose every item was found well formed,
+// ready to run.
+type Batch struct {
+	nos, names []string // normalised certificate numbers, folded names
+}
+
+// Len is the number of checks in the batch.
+func (b *Batch) Len() int { return len(b.nos) }
+
+// PrepareBatch checks every item of a batch before anything is read, so
+// that a batch is taken or refused whole: an item that Verify would refuse
+// refuses the batch with Verify's code, its field named as items[i].name
+// (i from 0) or, for an item read from CSV, rows[line].name; EMissing for
+// no items, ETooManyItems for more than MaxBatchItems, EDuplicateItem for a
+// certificate number given twice (after normalisation, whatever the names:
+// one certificate has one holder, so a list naming it twice holds a
+// mistake).
+func (a *App) PrepareBatch(items []BatchItem) (*Batch, error) {
 	if len(items) == 0 {
 		return nil, store.FieldError(store.EMissing, "items", "a batch needs at least one check")
 	}
 	if len(items) > MaxBatchItems {
 		return nil, tooManyItems()
 	}
-	nos := make([]string, len(items))
-	names := make([]string, len(items))
+	b := &Batch{nos: make([]string, len(items)), names: make([]string, len(items))}
 	first := make(map[string]int, len(items)) // number -> index of the item that gave it first
 	for i, it := range items {
 		no, err := NormaliseCertificateNo(it.CertificateNo)
@@ -138,17 +149,26 @@ func (a *App) VerifyBatch(ctx context.Context, items []BatchItem) ([]*Verificati
 				"%s repeats the certificate number of %s; give each certificate once", what, earlier)
 		}
 		first[no] = i
-		nos[i], names[i] = no, folded
+		b.nos[i], b.names[i] = no, folded
 	}
+	return b, nil
+}
+
+// RunBatch answers a prepared batch, in its order. It is cheaper per item
+// than Verify: the register is read once for all items, in one statement
+// that reads for each unknown number a decoy row, as a single verification
+// does; each receipt is still signed on its own. Every item shares one
+// checked_at.
+func (a *App) RunBatch(ctx context.Context, b *Batch) ([]*Verification, error) {
 	now := a.now().UTC().Truncate(time.Second)
-	found, err := a.store.CredentialsWithBans(ctx, nos)
+	found, err := a.store.CredentialsWithBans(ctx, b.nos)
 	if err != nil {
 		return nil, internal("verify batch", err)
 	}
-	out := make([]*Verification, len(items))
-	for i := range items {
-		cb := found[nos[i]] // the zero value, no credential, for an unknown number
-		if out[i], err = a.answer(nos[i], names[i], cb.Credential, cb.Bans, now); err != nil {
+	out := make([]*Verification, len(b.nos))
+	for i, no := range b.nos {
+		cb := found[no] // the zero value, no credential, for an unknown number
+		if out[i], err = a.answer(no, b.names[i], cb.Credential, cb.Bans, now); err != nil {
 			return nil, err
 		}
 	}
