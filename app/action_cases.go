@@ -20,8 +20,15 @@ import (
 // not matter.
 const TopicCaseChanged = "case.changed"
 
-// enqueueCaseChanged writes a case.changed message inside tx.
+// enqueueCaseChanged writes a case.changed message inside tx, and moves the
+// publication generation on in the same transaction, so that a cached case
+// answer (filed under the generation) is never served once the change is
+// committed. The index consumer moves it on again once the index holds the
+// change, retiring search answers computed from the index in between.
 func (a *App) enqueueCaseChanged(ctx context.Context, tx store.Tx, id string) error {
+	if _, err := tx.BumpPublicationGeneration(ctx); err != nil {
+		return err
+	}
 	return a.enqueue(ctx, tx, TopicCaseChanged, "case:"+id, map[string]string{"case_id": id})
 }
 

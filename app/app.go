@@ -45,8 +45,10 @@ type App struct {
 	dummyHash   func() string // verified against when a username is unknown, so a miss costs what a hit costs
 	actionKinds map[string]kindSpec
 
-	limits Limits
-	redis  *redis.Client // nil without PORTAL_REDIS_URL
+	limits     Limits
+	redis      *redis.Client   // nil without PORTAL_REDIS_URL
+	sessions   *redis.Sessions // the deny list and users' states in Redis; nil without it
+	redisParts redisParts      // for RedisStats
 
 	checkpointKeys *keys.Ring
 	auditOrigin    string // the audit log's checkpoint origin, derived from the issuer
@@ -61,6 +63,7 @@ type App struct {
 	givenIndex  search.Index // WithIndex
 	indexMode   int          // indexServe, indexNone or indexForReindex
 	searchCache SearchCache
+	caseCache   ByteCache // public case answers, shared through Redis; nil without it
 	// searchCacheGiven: a test chose the cache; Redis does not replace it.
 	searchCacheGiven bool
 	searchFlight     singleflight.Group // one index query per key at a time
@@ -72,6 +75,7 @@ type Limits struct {
 	Verify ratelimit.Limiter // per client IP
 	Search ratelimit.Limiter // per client IP
 	Login  ratelimit.Limiter // per client IP, and per username or per device cookie (see auth.SignInPolicy)
+	Client ratelimit.Limiter // per school client (API key), per check: a batch of n costs n (AllowN)
 }
 
 // Option adjusts an App at construction, for tests.
@@ -133,13 +137,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		a.store.Close()
 		return nil, err
 	}
-	a.worker = a.newWorker()
-	if retryIndex {
-		a.index.keepOpening(a, indexRetry)
-	}
 	if err := a.setUpLimits(ctx); err != nil {
 		a.Close()
 		return nil, err
+	}
+	a.worker = a.newWorker()
+	if retryIndex {
+		a.index.keepOpening(a, indexRetry)
 	}
 	deviceKey, err := auth.LoadSecret(ctx, a.store, auth.DeviceKeySecret, 32)
 	if err != nil {

@@ -203,6 +203,21 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 	if err != nil {
 		return nil, errToken
 	}
+	if a.sessions != nil {
+		st, denied, ok, err := a.checkShared(ctx, claims.ID, claims.Subject)
+		if ok {
+			switch {
+			case err != nil && errNotFound(err):
+				return nil, errToken
+			case err != nil:
+				return nil, internal("token user", err)
+			case denied || st.Disabled || claims.IssuedAt.Before(st.TokensNotBefore):
+				return nil, errToken
+			}
+			return &Principal{Username: claims.Subject, Roles: st.Roles, TokenID: claims.ID, ExpiresAt: claims.ExpiresAt}, nil
+		}
+		// Redis cannot answer: the store can.
+	}
 	denied, err := a.store.TokenDenied(ctx, claims.ID)
 	if err != nil {
 		return nil, internal("token deny list", err)
@@ -230,8 +245,12 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 // Logout ends the principal's token at once on every instance sharing the
 // store: its id goes on the deny list until it would have expired anyway.
 func (a *App) Logout(ctx context.Context, p *Principal) error {
+	change := sessionChange{DenyTokenID: p.TokenID, ExpiresAt: p.ExpiresAt}
 	err := a.store.Update(ctx, func(tx store.Tx) error {
 		if err := tx.DenyToken(ctx, p.TokenID, p.ExpiresAt); err != nil {
+			return err
+		}
+		if err := a.enqueueSessionChange(ctx, tx, change); err != nil {
 			return err
 		}
 		if _, err := tx.PurgeDeniedTokens(ctx, a.now().Add(-time.Minute)); err != nil {
@@ -239,5 +258,9 @@ func (a *App) Logout(ctx context.Context, p *Principal) error {
 		}
 		return a.record(ctx, tx, p.Username, "auth.logout", "user:"+p.Username, map[string]string{"token_id": p.TokenID})
 	})
-	return internal("logout", err)
+	if err != nil {
+		return internal("logout", err)
+	}
+	a.afterSessionChange(ctx, change)
+	return nil
 }

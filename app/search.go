@@ -119,11 +119,17 @@ func (a *App) SearchCases(ctx context.Context, p SearchParams) (*SearchAnswer, e
 		// Detached from the first caller: its going away must not fail
 		// the others waiting on the same answer. runSearch bounds it.
 		dctx := context.WithoutCancel(ctx)
-		ans, err := a.runSearch(dctx, req)
-		if err == nil {
-			a.searchCache.Set(dctx, key, ans)
+		run := func() (*SearchAnswer, error) {
+			ans, err := a.runSearch(dctx, req)
+			if err == nil {
+				a.searchCache.Set(dctx, key, ans)
+			}
+			return ans, err
 		}
-		return ans, err
+		if t, ok := a.searchCache.(tieredCache); ok {
+			return t.compute(dctx, key, a.searchTimeout, run)
+		}
+		return run()
 	})
 	select {
 	case r := <-ch:

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"time"
 )
 
 // ByteCache is a cache of encoded values shared by every instance (Redis):
@@ -20,6 +21,38 @@ type ByteCache interface {
 type tieredCache struct {
 	local  SearchCache
 	shared ByteCache
+}
+
+// claimer is a shared cache with a stampede guard (redis.Cache).
+type claimer interface {
+	Claim(ctx context.Context, key string, ttl time.Duration) (release func(), won bool)
+	Await(ctx context.Context, key string, wait time.Duration) ([]byte, bool)
+}
+
+// compute runs fn, which computes the answer for key and Sets it, unless
+// another instance is computing the same answer: then it waits up to wait
+// for that one, and runs fn itself only if it does not come. Within one
+// instance SearchCases's singleflight already makes one caller of many
+// reach here.
+func (t tieredCache) compute(ctx context.Context, key string, wait time.Duration, fn func() (*SearchAnswer, error)) (*SearchAnswer, error) {
+	g, ok := t.shared.(claimer)
+	if !ok {
+		return fn()
+	}
+	release, won := g.Claim(ctx, "search:"+key, wait)
+	if won {
+		defer release()
+		return fn()
+	}
+	if raw, ok := g.Await(ctx, "search:"+key, wait); ok {
+		ans := new(SearchAnswer)
+		if err := json.Unmarshal(raw, ans); err == nil {
+			ans.body = raw
+			t.local.Set(ctx, key, ans)
+			return ans, nil
+		}
+	}
+	return fn()
 }
 
 func (t tieredCache) Get(ctx context.Context, key string) (*SearchAnswer, bool) {

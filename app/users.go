@@ -191,6 +191,9 @@ func (a *App) UpdateUser(ctx context.Context, actor, username string, p UserPatc
 		if u, err = tx.UpdateUser(ctx, username, ch); err != nil {
 			return err
 		}
+		if err := a.enqueueSessionChange(ctx, tx, sessionChange{User: username}); err != nil {
+			return err
+		}
 		return a.record(ctx, tx, actor, "user.update", "user:"+username, details)
 	})
 	if err != nil {
@@ -199,6 +202,7 @@ func (a *App) UpdateUser(ctx context.Context, actor, username string, p UserPatc
 		}
 		return nil, internal("update user", err)
 	}
+	a.afterSessionChange(ctx, sessionChange{User: username})
 	v := viewOf(u)
 	v.TOTPURI = uri
 	return &v, nil

@@ -35,6 +35,7 @@ type Config struct {
 	RateVerify Rate
 	RateSearch Rate
 	RateLogin  Rate
+	RateClient Rate // checks per school API key (a batch of n counts n)
 
 	FourEyes    bool
 	RequireTOTP bool
@@ -159,6 +160,7 @@ func settings() []setting {
 		{"PORTAL_RATE_VERIFY", "rate-verify", "30/m", "verification requests per client IP", rate(func(c *Config) *Rate { return &c.RateVerify })},
 		{"PORTAL_RATE_SEARCH", "rate-search", "120/m", "search and page requests per client IP", rate(func(c *Config) *Rate { return &c.RateSearch })},
 		{"PORTAL_RATE_LOGIN", "rate-login", "10/m", "login attempts per IP and per username", rate(func(c *Config) *Rate { return &c.RateLogin })},
+		{"PORTAL_RATE_CLIENT", "rate-client", "3000/m", "School API checks per API key (a batch of n items counts n)", rate(func(c *Config) *Rate { return &c.RateClient })},
 		{"PORTAL_FOUR_EYES", "four-eyes", "true", "approvals must come from a second person", boolean(func(c *Config) *bool { return &c.FourEyes })},
 		{"PORTAL_REQUIRE_TOTP", "require-totp", "", "administrators sign in with a TOTP code (default true, false under --demo)", boolean(func(c *Config) *bool { return &c.RequireTOTP })},
 		{"PORTAL_BODY_LIMIT", "body-limit", "1MiB", "largest JSON request body", size(func(c *Config) *int { return &c.BodyLimit })},

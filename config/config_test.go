@@ -25,6 +25,9 @@ func TestDefaults(t *testing.T) {
 	if c.RateVerify != (Rate{30, time.Minute}) || c.RateSearch != (Rate{120, time.Minute}) || c.RateLogin != (Rate{10, time.Minute}) {
 		t.Fatalf("rates: %v %v %v", c.RateVerify, c.RateSearch, c.RateLogin)
 	}
+	if c.RateClient != (Rate{3000, time.Minute}) {
+		t.Fatalf("client rate: %v, want 3000/m", c.RateClient)
+	}
 	if !c.FourEyes || !c.RequireTOTP || c.BodyLimit != 1<<20 || c.CSVBodyLimit != 8<<20 || c.TokenTTL != 15*time.Minute {
 		t.Fatalf("defaults: %+v", c)
 	}

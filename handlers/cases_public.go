@@ -12,14 +12,12 @@ func (s *Server) publicCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pc, withdrawn, err := s.app.PublishedCase(c.UserContext(), id)
+	ans, err := s.app.PublicCaseAnswer(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
 	// Revalidated on every use: a withdrawal must show at once.
 	c.Set(fiber.HeaderCacheControl, "no-cache")
-	if withdrawn != nil {
-		return c.Status(fiber.StatusGone).JSON(withdrawn)
-	}
-	return c.JSON(pc)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Status(ans.Status).Send(ans.Body)
 }

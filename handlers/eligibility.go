@@ -29,12 +29,22 @@ func toEligibilityJSON(e *app.Eligibility) eligibilityJSON {
 	return out
 }
 
+// eligibility answers an admin (token) or a school client (API key with
+// the eligibility scope); a client's check is recorded as its use.
 func (s *Server) eligibility(c *fiber.Ctx) error {
 	var req eligibilityRequest
 	if err := decodeJSON(c, &req, false); err != nil {
 		return err
 	}
-	e, err := s.app.CheckEligibility(c.UserContext(), req.IDNumber, req.Name)
+	var (
+		e   *app.Eligibility
+		err error
+	)
+	if cl := clientFrom(c); cl != nil {
+		e, err = s.app.ClientEligibility(c.UserContext(), cl, req.IDNumber, req.Name)
+	} else {
+		e, err = s.app.CheckEligibility(c.UserContext(), req.IDNumber, req.Name)
+	}
 	if err != nil {
 		return err
 	}

@@ -85,9 +85,16 @@ func newEnv(t *testing.T, vars map[string]string) *env {
 // newEnvOn starts an app and server on st, which it closes at the end.
 func newEnvOn(t *testing.T, cfg config.Config, st store.Store, ck *clock) *env {
 	t.Helper()
+	return newEnvWith(t, cfg, st, ck)
+}
+
+// newEnvWith is newEnvOn with more app options.
+func newEnvWith(t *testing.T, cfg config.Config, st store.Store, ck *clock, opts ...app.Option) *env {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := app.New(context.Background(), cfg, log, app.WithStore(st), app.WithClock(ck.Now),
-		app.WithPasswordParams(auth.Params{Memory: 64, Time: 1, Threads: 1})) // argon2 at production cost would dominate the run
+	opts = append([]app.Option{app.WithStore(st), app.WithClock(ck.Now),
+		app.WithPasswordParams(auth.Params{Memory: 64, Time: 1, Threads: 1})}, opts...) // argon2 at production cost would dominate the run
+	a, err := app.New(context.Background(), cfg, log, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

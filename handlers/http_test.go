@@ -1,8 +1,11 @@
 package handlers_test
 
 import (
+	"maps"
 	"strings"
 	"testing"
+
+	"ethicsportal/redis/redistest"
 )
 
 func TestRequestIDs(t *testing.T) {
@@ -118,41 +121,58 @@ func TestHealthReadyMetrics(t *testing.T) {
 	}
 }
 
-func TestClientIPIgnoresForwardedForFromUntrustedPeers(t *testing.T) {
-	e := newEnv(t, map[string]string{"PORTAL_RATE_VERIFY": "1/h"})
-	body := `{"certificate_no":"20191100141000123","name":"张三"}`
-	if r := e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", "203.0.113.1"); r.status != 200 {
-		t.Fatal(r.status)
+// eachLimiter runs fn once with the in-process limiter and once with the
+// limiter shared through Redis, with vars added to each configuration.
+func eachLimiter(t *testing.T, vars map[string]string, fn func(t *testing.T, e *env)) {
+	for _, name := range []string{"memory", "redis"} {
+		t.Run(name, func(t *testing.T) {
+			all := maps.Clone(vars)
+			if name == "redis" {
+				maps.Copy(all, redisVars(redistest.URL(t), redistest.Prefix(t)))
+			}
+			fn(t, newEnv(t, all))
+		})
 	}
-	// A client cannot escape its limit by claiming another address.
-	wantProblem(t, e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", "203.0.113.2"), 429, "rate_limited")
+}
+
+func TestClientIPIgnoresForwardedForFromUntrustedPeers(t *testing.T) {
+	eachLimiter(t, map[string]string{"PORTAL_RATE_VERIFY": "1/h"}, func(t *testing.T, e *env) {
+		body := `{"certificate_no":"20191100141000123","name":"张三"}`
+		if r := e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", "203.0.113.1"); r.status != 200 {
+			t.Fatal(r.status)
+		}
+		// A client cannot escape its limit by claiming another address.
+		wantProblem(t, e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", "203.0.113.2"), 429, "rate_limited")
+	})
 }
 
 func TestClientIPBehindTrustedProxy(t *testing.T) {
 	// Fiber's test transport connects from 0.0.0.0.
-	e := newEnv(t, map[string]string{"PORTAL_RATE_VERIFY": "1/h", "PORTAL_TRUSTED_PROXIES": "0.0.0.0/32"})
-	body := `{"certificate_no":"20191100141000123","name":"张三"}`
-	for _, xff := range []string{"203.0.113.1", "203.0.113.2", "198.51.100.7, 203.0.113.3"} {
-		if r := e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", xff); r.status != 200 {
-			t.Fatalf("%s: %d", xff, r.status)
+	eachLimiter(t, map[string]string{"PORTAL_RATE_VERIFY": "1/h", "PORTAL_TRUSTED_PROXIES": "0.0.0.0/32"}, func(t *testing.T, e *env) {
+		body := `{"certificate_no":"20191100141000123","name":"张三"}`
+		for _, xff := range []string{"203.0.113.1", "203.0.113.2", "198.51.100.7, 203.0.113.3"} {
+			if r := e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", xff); r.status != 200 {
+				t.Fatalf("%s: %d", xff, r.status)
+			}
 		}
-	}
-	// The rightmost untrusted hop counts: a spoofed left part does not help.
-	wantProblem(t, e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", "10.9.9.9, 203.0.113.3"), 429, "rate_limited")
+		// The rightmost untrusted hop counts: a spoofed left part does not help.
+		wantProblem(t, e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", "10.9.9.9, 203.0.113.3"), 429, "rate_limited")
+	})
 }
 
 // TestIPv6ClientsAreLimitedPerAllocation: a client that rotates addresses
 // inside its /64 keeps one limit; a client in another /64 has its own.
 func TestIPv6ClientsAreLimitedPerAllocation(t *testing.T) {
-	e := newEnv(t, map[string]string{"PORTAL_RATE_VERIFY": "2/h", "PORTAL_TRUSTED_PROXIES": "0.0.0.0/32"})
-	body := `{"certificate_no":"20191100141000123","name":"张三"}`
-	for _, xff := range []string{"2001:db8:5:6::1", "2001:db8:5:6:a:b:c:d"} {
-		if r := e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", xff); r.status != 200 {
-			t.Fatalf("%s: %d", xff, r.status)
+	eachLimiter(t, map[string]string{"PORTAL_RATE_VERIFY": "2/h", "PORTAL_TRUSTED_PROXIES": "0.0.0.0/32"}, func(t *testing.T, e *env) {
+		body := `{"certificate_no":"20191100141000123","name":"张三"}`
+		for _, xff := range []string{"2001:db8:5:6::1", "2001:db8:5:6:a:b:c:d"} {
+			if r := e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", xff); r.status != 200 {
+				t.Fatalf("%s: %d", xff, r.status)
+			}
 		}
-	}
-	wantProblem(t, e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", "2001:db8:5:6:ffff::99"), 429, "rate_limited")
-	if r := e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", "2001:db8:5:7::1"); r.status != 200 {
-		t.Fatalf("another /64 refused: %d %s", r.status, r.body)
-	}
+		wantProblem(t, e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", "2001:db8:5:6:ffff::99"), 429, "rate_limited")
+		if r := e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", "2001:db8:5:7::1"); r.status != 200 {
+			t.Fatalf("another /64 refused: %d %s", r.status, r.body)
+		}
+	})
 }

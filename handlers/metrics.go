@@ -47,7 +47,35 @@ func newMetrics(a *app.App) *metrics {
 			Name: "portal_outbox_failures_total", Help: "Consumer attempts on this instance that failed and will be retried.",
 		}, func() float64 { return float64(ws.Failed.Load()) }),
 	)
+	if a.RedisStats() != nil {
+		m.registry.MustRegister(redisMetrics(a)...)
+	}
 	return m
+}
+
+// redisMetrics are the series of an instance using Redis: whether it is
+// being held off, and how often the in-process twins answered instead.
+func redisMetrics(a *app.App) []prometheus.Collector {
+	counter := func(name, help string, v func(*app.RedisStats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(v(a.RedisStats())) })
+	}
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "portal_redis_breaker_open", Help: "1 while Redis is held off after failing (limits are this instance's alone, caches bypassed), else 0.",
+		}, func() float64 {
+			if a.RedisStats().BreakerOpen {
+				return 1
+			}
+			return 0
+		}),
+		counter("portal_redis_failures_total", "Redis calls that failed or timed out.", func(s *app.RedisStats) uint64 { return s.Failures }),
+		counter("portal_redis_breaker_opens_total", "Times the Redis circuit breaker opened.", func(s *app.RedisStats) uint64 { return s.BreakerOpens }),
+		counter("portal_redis_local_limit_answers_total", "Rate-limit answers given by the in-process limiter instead of Redis.", func(s *app.RedisStats) uint64 { return s.LocalAnswers }),
+		counter("portal_redis_cache_hits_total", "Shared-cache reads that found an answer.", func(s *app.RedisStats) uint64 { return s.CacheHits }),
+		counter("portal_redis_cache_misses_total", "Shared-cache reads that found none, Redis failing included.", func(s *app.RedisStats) uint64 { return s.CacheMisses }),
+		counter("portal_redis_session_copies_total", "Copies of the deny list and users' states made to Redis.", func(s *app.RedisStats) uint64 { return s.SessionCopies }),
+	}
 }
 
 // outboxCollector reads the shared backlog from the store at scrape time:

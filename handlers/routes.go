@@ -83,6 +83,18 @@ func (s *Server) routes() {
 	admin.Get("/users", adminOnly, s.listUsers)
 	admin.Patch("/users/:username", adminOnly, jsonBody, s.patchUser)
 
-	// Staff eligibility: for now behind an admin token; school API keys come with clients.
-	api.Post("/eligibility", noStore, s.authenticated, requireRole(store.RoleRegistrar, store.RoleReviewer), verifyLimit, jsonBody, s.eligibility)
+	// School clients and their keys.
+	admin.Post("/clients", adminOnly, jsonBody, s.createClient)
+	admin.Get("/clients", adminOnly, s.listClients)
+	admin.Patch("/clients/:id", adminOnly, jsonBody, s.patchClient)
+	admin.Post("/clients/:id/rotate", adminOnly, s.rotateClientKey)
+	admin.Get("/clients/:id/usage", adminOnly, s.clientUsage)
+
+	// School API: an X-API-Key with the route's scope, limited per key (PORTAL_RATE_CLIENT).
+	api.Get("/client/checks", noStore, s.schoolClient(""), s.clientChecks)
+	// Staff eligibility: a school's key with the eligibility scope (its check recorded), or an
+	// admin token with a role that may check, limited per client IP as verifications are.
+	api.Post("/eligibility", noStore, ifAPIKey(s.schoolClient(store.ScopeEligibility)),
+		unlessAPIKey(s.authenticated), unlessAPIKey(requireRole(store.RoleRegistrar, store.RoleReviewer)), unlessAPIKey(verifyLimit),
+		jsonBody, s.eligibility)
 }

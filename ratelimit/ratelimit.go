@@ -24,6 +24,12 @@ type Result struct {
 // Implementations are safe for concurrent use.
 type Limiter interface {
 	Allow(ctx context.Context, key string) (Result, error)
+
+	// AllowN decides whether n events at once are allowed now, as one
+	// request that costs n (a batch of n checks): all of them or none.
+	// n larger than the limit is never allowed. AllowN(ctx, key, 1) is
+	// Allow.
+	AllowN(ctx context.Context, key string, n int) (Result, error)
 }
 
 // Memory is a Limiter for one process. Its state is lost on restart and is
@@ -53,7 +59,16 @@ func NewMemory(limit int, period time.Duration, now func() time.Time) *Memory {
 const sweepEvery = 4096
 
 // Allow implements Limiter.
-func (m *Memory) Allow(_ context.Context, key string) (Result, error) {
+func (m *Memory) Allow(ctx context.Context, key string) (Result, error) {
+	return m.AllowN(ctx, key, 1)
+}
+
+// AllowN implements Limiter, with the arithmetic of redis_rate's AllowN, so
+// that a cost of n means the same with and without Redis.
+func (m *Memory) AllowN(_ context.Context, key string, n int) (Result, error) {
+	if n < 1 {
+		n = 1
+	}
 	now := m.now()
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -69,7 +84,7 @@ func (m *Memory) Allow(_ context.Context, key string) (Result, error) {
 	if !ok || tat.Before(now) {
 		tat = now
 	}
-	next := tat.Add(m.interval)
+	next := tat.Add(m.interval * time.Duration(n))
 	allowAt := next.Add(-m.period)
 	if now.Before(allowAt) {
 		return Result{

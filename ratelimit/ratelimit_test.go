@@ -79,3 +79,34 @@ func TestMemorySweepsIdleKeys(t *testing.T) {
 		t.Fatalf("after a sweep %d keys remain, want only the key just used", n)
 	}
 }
+
+// AllowN spends n of the allowance at once, all or nothing, and a cost
+// above the limit is never allowed.
+func TestMemoryAllowN(t *testing.T) {
+	ck := &clock{t: time.Unix(1_700_000_000, 0)}
+	m := NewMemory(10, time.Minute, ck.now) // one per 6 s
+	ctx := context.Background()
+	if r, _ := m.AllowN(ctx, "a", 7); !r.Allowed || r.Remaining != 3 || r.ResetAfter != 42*time.Second {
+		t.Fatalf("7 of 10: got %+v, want allowed with 3 remaining, whole again in 42s", r)
+	}
+	r, _ := m.AllowN(ctx, "a", 4)
+	if r.Allowed || r.Remaining != 0 || r.RetryAfter != 6*time.Second {
+		t.Fatalf("4 more with 3 left: got %+v, want refused, retry in 6s", r)
+	}
+	if r, _ := m.AllowN(ctx, "a", 3); !r.Allowed || r.Remaining != 0 {
+		t.Fatalf("the refused 4 must have spent nothing; 3 more: got %+v", r)
+	}
+	if r, _ := m.AllowN(ctx, "b", 11); r.Allowed {
+		t.Fatalf("11 with a limit of 10: got %+v, want refused", r)
+	}
+	if r, _ := m.AllowN(ctx, "b", 10); !r.Allowed || r.Remaining != 0 {
+		t.Fatalf("the whole allowance of a fresh key: got %+v", r)
+	}
+	ck.add(12 * time.Second)
+	if r, _ := m.AllowN(ctx, "b", 2); !r.Allowed {
+		t.Fatalf("two intervals later, 2: got %+v, want allowed", r)
+	}
+	if r, _ := m.AllowN(ctx, "b", 1); r.Allowed {
+		t.Fatalf("and then 1 more: got %+v, want refused", r)
+	}
+}

@@ -67,3 +67,39 @@ func TestCacheWithRedisDown(t *testing.T) {
 		t.Fatalf("breaker %v after failures", br.State())
 	}
 }
+
+// One claimant at a time computes a value; the others await it; a claim is
+// released by its holder only; with Redis down everyone computes.
+func TestCacheClaimAndAwait(t *testing.T) {
+	ctx := context.Background()
+	p := testPrefix(t)
+	a := NewCache(openTest(t, p), NewBreaker(BreakerOptions{}), time.Minute)
+	b := NewCache(openTest(t, p), NewBreaker(BreakerOptions{}), time.Minute)
+	release, won := a.Claim(ctx, "q", 5*time.Second)
+	if !won {
+		t.Fatal("first claim lost")
+	}
+	if _, won := b.Claim(ctx, "q", 5*time.Second); won {
+		t.Fatal("second claim won while the first holds")
+	}
+	if _, ok := b.Await(ctx, "q", 30*time.Millisecond); ok {
+		t.Fatal("awaited a value nobody set")
+	}
+	done := make(chan []byte)
+	go func() { v, _ := b.Await(ctx, "q", 5*time.Second); done <- v }()
+	a.Set(ctx, "q", []byte("answer"))
+	if v := <-done; string(v) != "answer" {
+		t.Fatalf("awaited %q", v)
+	}
+	release()
+	if rel, won := b.Claim(ctx, "q", 5*time.Second); !won {
+		t.Fatal("claim after release lost")
+	} else {
+		rel()
+	}
+
+	down := NewCache(openTestURL(t, "redis://"+closedPort(t)+"/0"), NewBreaker(BreakerOptions{}), time.Minute)
+	if _, won := down.Claim(ctx, "q", time.Second); !won {
+		t.Fatal("with Redis down the caller must compute")
+	}
+}

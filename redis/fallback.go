@@ -188,6 +188,24 @@ func (f *Fallback) Allow(ctx context.Context, key string) (ratelimit.Result, err
 	return f.local.Allow(ctx, key)
 }
 
+// AllowN implements ratelimit.Limiter as Allow does, for a cost of n.
+func (f *Fallback) AllowN(ctx context.Context, key string, n int) (ratelimit.Result, error) {
+	if f.breaker.acquire() {
+		res, err := f.shared.AllowN(ctx, key, n)
+		switch {
+		case err == nil:
+			f.breaker.success()
+			return res, nil
+		case ctx.Err() != nil:
+			f.breaker.abandon()
+		default:
+			f.breaker.failure(err)
+		}
+	}
+	f.localAnswers.Add(1)
+	return f.local.AllowN(ctx, key, n)
+}
+
 // LocalAnswers returns how many requests the local limiter has answered: a
 // counter for metrics.
 func (f *Fallback) LocalAnswers() uint64 { return f.localAnswers.Load() }

@@ -45,6 +45,11 @@ func (s *switchable) Allow(ctx context.Context, key string) (ratelimit.Result, e
 	return (*s.target.Load()).Allow(ctx, key)
 }
 
+func (s *switchable) AllowN(ctx context.Context, key string, n int) (ratelimit.Result, error) {
+	s.calls.Add(1)
+	return (*s.target.Load()).AllowN(ctx, key, n)
+}
+
 // syncBuffer is a log destination safe for concurrent writes.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -154,6 +159,10 @@ func (b *blocking) Allow(ctx context.Context, _ string) (ratelimit.Result, error
 	return ratelimit.Result{Allowed: true, Limit: 99, Remaining: 98}, nil
 }
 
+func (b *blocking) AllowN(ctx context.Context, key string, _ int) (ratelimit.Result, error) {
+	return b.Allow(ctx, key)
+}
+
 // failing is a shared limiter that always fails, with the context's error
 // when there is one.
 type failing struct{ calls atomic.Int64 }
@@ -164,6 +173,33 @@ func (f *failing) Allow(ctx context.Context, _ string) (ratelimit.Result, error)
 		return ratelimit.Result{}, err
 	}
 	return ratelimit.Result{}, errors.New("connection refused")
+}
+
+func (f *failing) AllowN(ctx context.Context, key string, _ int) (ratelimit.Result, error) {
+	return f.Allow(ctx, key)
+}
+
+// AllowN goes to the shared limiter, and to the local one while Redis fails.
+func TestFallbackAllowN(t *testing.T) {
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Unix(1_800_000_000, 0)}
+	br := NewBreaker(BreakerOptions{Threshold: 1, Cooldown: time.Minute, Now: clock.now})
+	shared := &switchable{}
+	shared.set(ratelimit.NewMemory(100, time.Minute, clock.now))
+	f := NewFallback(shared, ratelimit.NewMemory(10, time.Minute, clock.now), br)
+	if r, err := f.AllowN(ctx, "k", 30); err != nil || !r.Allowed || r.Limit != 100 || r.Remaining != 70 {
+		t.Fatalf("shared: %+v, %v; want 30 of 100 spent", r, err)
+	}
+	shared.set(&failing{})
+	if r, err := f.AllowN(ctx, "k", 30); err != nil || r.Allowed || r.Limit != 10 {
+		t.Fatalf("Redis failing, 30 against the local 10: %+v, %v; want refused by the local limiter", r, err)
+	}
+	if r, err := f.AllowN(ctx, "k", 8); err != nil || !r.Allowed || r.Remaining != 2 {
+		t.Fatalf("Redis failing, 8 of the local 10: %+v, %v", r, err)
+	}
+	if n := shared.calls.Load(); n != 2 {
+		t.Errorf("shared limiter called %d times, want 2 (the breaker opened on the first failure)", n)
+	}
 }
 
 // While a probe is out, other requests are answered locally without waiting.

@@ -17,8 +17,8 @@ func TestFaultRedisRestart(t *testing.T) {
 	const bound = 250 * time.Millisecond // a refused dial or a reset connection, not a timeout
 	ctx := context.Background()
 	srv := newRedisServer(t)
-	srv.start()
-	c, err := Open(ctx, srv.url(), "fault:", Options{})
+	srv.Start()
+	c, err := Open(ctx, srv.URL(), "fault:", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestFaultRedisRestart(t *testing.T) {
 		t.Errorf("redis up: %d of 7 allowed, want the shared 5", n)
 	}
 
-	srv.stop()
+	srv.Stop()
 	if n := allowed("redis down", "a", 6, 0); n != 3 {
 		t.Errorf("redis down: %d of 6 allowed, want the local 3", n)
 	}
@@ -66,7 +66,7 @@ func TestFaultRedisRestart(t *testing.T) {
 		t.Errorf("redis down: breaker %v after %d opens", br.State(), br.Opens())
 	}
 
-	srv.start()
+	srv.Start()
 	deadline := time.Now().Add(5 * time.Second)
 	for br.State() != StateClosed {
 		if time.Now().After(deadline) {

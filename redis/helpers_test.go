@@ -6,10 +6,11 @@ import (
 	"encoding/hex"
 	"net"
 	"os"
-	"os/exec"
-	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"ethicsportal/redis/redistest"
 )
 
 // envURL names the variable holding the URL of the shared test Redis.
@@ -75,7 +76,13 @@ func keysUnder(t testing.TB, ctx context.Context, c *Client) []string {
 // openTest opens a client on the test Redis under prefix, closed at the end.
 func openTest(t testing.TB, prefix string) *Client {
 	t.Helper()
-	c, err := Open(context.Background(), testURL(t), prefix, Options{})
+	return openTestURL(t, testURL(t), prefix)
+}
+
+// openTestURL opens a client on url, closed when the test ends.
+func openTestURL(t testing.TB, url string, prefix ...string) *Client {
+	t.Helper()
+	c, err := Open(context.Background(), url, strings.Join(prefix, ""), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,67 +102,5 @@ func closedPort(t testing.TB) string {
 	return addr
 }
 
-// redisServer is a redis-server process of the test's own, on a fixed port
-// so that it can be stopped and started again at the same address.
-type redisServer struct {
-	t    testing.TB
-	port int
-	cmd  *exec.Cmd
-}
-
-// newRedisServer finds redis-server (skipping without it, failing in CI)
-// and a free port; call start to run it. It is stopped when the test ends.
-func newRedisServer(t testing.TB) *redisServer {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-server is not installed, and CI is: the fault test must run in CI")
-		}
-		t.Skip("redis-server is not installed")
-	}
-	_, p, _ := net.SplitHostPort(closedPort(t))
-	port, _ := strconv.Atoi(p)
-	s := &redisServer{t: t, port: port}
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *redisServer) url() string { return "redis://127.0.0.1:" + strconv.Itoa(s.port) + "/0" }
-
-// start runs the server and waits until it accepts connections.
-func (s *redisServer) start() {
-	s.t.Helper()
-	s.cmd = exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no")
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatalf("start redis-server: %v", err)
-	}
-	c, err := Open(context.Background(), s.url(), "", Options{})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer c.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := c.Ping(ctx)
-		cancel()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("redis-server on port %d did not answer: %v", s.port, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// stop kills the server and waits for it to exit; a no-op when not running.
-func (s *redisServer) stop() {
-	if s.cmd == nil {
-		return
-	}
-	_ = s.cmd.Process.Kill()
-	_ = s.cmd.Wait()
-	s.cmd = nil
-}
+// newRedisServer is a redis-server of the test's own (see redistest.Server).
+func newRedisServer(t testing.TB) *redistest.Server { return redistest.NewServer(t) }

@@ -44,7 +44,16 @@ func NewLimiter(c *Client, name string, limit int, period time.Duration) (*Limit
 // out, wraps the go-redis error; the Result is then zero and must not be
 // used (see Fallback).
 func (l *Limiter) Allow(ctx context.Context, key string) (ratelimit.Result, error) {
-	r, err := l.rl.Allow(ctx, key, l.limit)
+	return l.AllowN(ctx, key, 1)
+}
+
+// AllowN implements ratelimit.Limiter: one script call that spends n of
+// the allowance or none of it. Errors are as for Allow.
+func (l *Limiter) AllowN(ctx context.Context, key string, n int) (ratelimit.Result, error) {
+	if n < 1 {
+		n = 1
+	}
+	r, err := l.rl.AllowN(ctx, key, l.limit, n)
 	if err != nil {
 		return ratelimit.Result{}, fmt.Errorf("redis: rate limit: %w", err)
 	}

@@ -53,6 +53,28 @@ func TestLimiterMatchesMemory(t *testing.T) {
 	}
 }
 
+// AllowN spends n at once, as the in-process limiter does: all or nothing.
+func TestLimiterAllowNMatchesMemory(t *testing.T) {
+	ctx := context.Background()
+	c := openTest(t, testPrefix(t))
+	shared := newTestLimiter(t, c, "client", 10, time.Hour)
+	fixed := time.Now()
+	mem := ratelimit.NewMemory(10, time.Hour, func() time.Time { return fixed })
+	for i, n := range []int{4, 5, 2, 1, 11} {
+		want, _ := mem.AllowN(ctx, "cl_x", n)
+		got, err := shared.AllowN(ctx, "cl_x", n)
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		if got.Allowed != want.Allowed || got.Limit != want.Limit || got.Remaining != want.Remaining {
+			t.Errorf("step %d (cost %d): got %+v, the in-process limiter says %+v", i, n, got, want)
+		}
+		if !near(got.RetryAfter, want.RetryAfter, time.Second) {
+			t.Errorf("step %d: retry after %v, the in-process limiter says %v", i, got.RetryAfter, want.RetryAfter)
+		}
+	}
+}
+
 // Once spent, the allowance comes back at the configured rate: one request
 // per period/limit.
 func TestLimiterRefillsAtRate(t *testing.T) {

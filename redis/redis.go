@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	neturl "net/url"
 	"runtime"
+	"strconv"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -57,53 +59,125 @@ type Client struct {
 	prefix string
 }
 
-// Open builds a client for a redis:// or rediss:// URL (user, password and
-// database number in the URL as go-redis reads them). Every key is written
-// under prefix. Open does not dial: connections are made on first use, so an
-// instance can start while Redis is down and shares limits once it is back;
-// call Ping to check that Redis answers. ctx is unused for a single server;
-// it is in the signature for the Sentinel and Cluster forms, which will ask
-// the deployment for its nodes.
+// Open builds a client for one of three URL forms (documented in the
+// README):
+//
+//   - a single server: redis://[user:password@]host:port/db, or rediss://
+//     for TLS;
+//   - Sentinel: the same with master_name=NAME; the host (and each addr=
+//     parameter) is a sentinel, the URL's user and password are the
+//     sentinels', and username= and password= parameters are the master's;
+//   - Cluster: the same with addr= parameters naming more nodes, or
+//     cluster=true for a single configuration endpoint.
+//
+// Every key is written under prefix. Open does not dial: connections are
+// made on first use, so an instance can start while Redis is down and shares
+// limits once it is back; call Ping to check that Redis answers. ctx is
+// unused today and kept for forms that must ask the deployment at once.
 //
 // The error, for a malformed URL, never repeats the URL, which may hold a
 // password.
 func Open(ctx context.Context, url, prefix string, opts Options) (*Client, error) {
-	if url == "" {
-		return nil, errors.New("redis: open: no URL")
-	}
-	o, err := goredis.ParseURL(url)
+	u, err := parseURL(url)
 	if err != nil {
-		return nil, errors.New("redis: open: the URL cannot be parsed (want redis://[user:password@]host:port/db or rediss://...)")
+		return nil, err
 	}
 	opts = opts.withDefaults()
-	// The universal client takes one address for a single server and a
-	// list for Sentinel (with MasterName) or Cluster, so those forms can
-	// be added by filling Addrs here without changing the callers.
-	u := &goredis.UniversalOptions{
-		Addrs:      []string{o.Addr},
-		ClientName: o.ClientName,
-		DB:         o.DB,
-		Protocol:   o.Protocol,
-		Username:   o.Username,
-		Password:   o.Password,
-		TLSConfig:  o.TLSConfig,
-
-		// No retries: a limiter script that timed out may have run,
-		// and a retry would spend the allowance twice. The fallback
-		// answers instead.
-		MaxRetries: -1,
-		// One dial attempt: go-redis would otherwise try five times with a
-		// backoff, several hundred milliseconds for a refused connection.
-		DialerRetries:         1,
-		DialTimeout:           opts.DialTimeout,
-		ReadTimeout:           opts.ReadTimeout,
-		WriteTimeout:          opts.WriteTimeout,
-		ContextTimeoutEnabled: true,
-		PoolSize:              opts.PoolSize,
-		PoolTimeout:           opts.PoolTimeout,
-		MinIdleConns:          opts.MinIdleConns,
+	// No retries: a limiter script that timed out may have run, and a
+	// retry would spend the allowance twice. The fallback answers instead.
+	u.MaxRetries = -1
+	// One dial attempt: go-redis would otherwise try five times with a
+	// backoff, several hundred milliseconds for a refused connection.
+	u.DialerRetries = 1
+	u.ContextTimeoutEnabled = true
+	// The URL may set its own timeouts and pool; the portal's short
+	// defaults fill what it leaves out.
+	u.DialTimeout = orDefault(u.DialTimeout, opts.DialTimeout)
+	u.ReadTimeout = orDefault(u.ReadTimeout, opts.ReadTimeout)
+	u.WriteTimeout = orDefault(u.WriteTimeout, opts.WriteTimeout)
+	u.PoolTimeout = orDefault(u.PoolTimeout, opts.PoolTimeout)
+	if u.PoolSize <= 0 {
+		u.PoolSize = opts.PoolSize
+	}
+	if u.MinIdleConns <= 0 {
+		u.MinIdleConns = opts.MinIdleConns
 	}
 	return &Client{rdb: goredis.NewUniversalClient(u), prefix: prefix}, nil
+}
+
+// errURL is the one answer to a URL that cannot be read; it never repeats
+// the URL, which may hold a password.
+var errURL = errors.New("redis: open: the URL cannot be parsed (want redis://[user:password@]host:port/db, " +
+	"rediss://..., ?master_name=NAME for Sentinel, or ?addr=host:port or ?cluster=true for Cluster)")
+
+// parseURL reads the three URL forms of Open into universal options, whose
+// client is a single-server, Sentinel or Cluster client accordingly.
+func parseURL(raw string) (*goredis.UniversalOptions, error) {
+	if raw == "" {
+		return nil, errors.New("redis: open: no URL")
+	}
+	parsed, err := neturl.Parse(raw)
+	if err != nil || (parsed.Scheme != "redis" && parsed.Scheme != "rediss") || parsed.Host == "" {
+		return nil, errURL
+	}
+	q := parsed.Query()
+	cluster := false
+	if v := q.Get("cluster"); v != "" {
+		if cluster, err = strconv.ParseBool(v); err != nil {
+			return nil, errURL
+		}
+		q.Del("cluster") // the portal's own word; go-redis refuses unknown ones
+		parsed.RawQuery = q.Encode()
+	}
+	switch {
+	case q.Get("master_name") != "":
+		if cluster {
+			return nil, errors.New("redis: open: master_name (Sentinel) and cluster=true cannot be combined")
+		}
+		o, err := goredis.ParseFailoverURL(parsed.String())
+		if err != nil {
+			return nil, errURL
+		}
+		return &goredis.UniversalOptions{
+			Addrs: o.SentinelAddrs, MasterName: o.MasterName,
+			SentinelUsername: o.SentinelUsername, SentinelPassword: o.SentinelPassword,
+			Username: o.Username, Password: o.Password, DB: o.DB,
+			ClientName: o.ClientName, Protocol: o.Protocol, TLSConfig: o.TLSConfig,
+			DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout,
+			PoolSize: o.PoolSize, PoolTimeout: o.PoolTimeout, MinIdleConns: o.MinIdleConns,
+		}, nil
+	case cluster || q.Has("addr"):
+		o, err := goredis.ParseClusterURL(parsed.String())
+		if err != nil {
+			return nil, errURL
+		}
+		return &goredis.UniversalOptions{
+			Addrs: o.Addrs, IsClusterMode: true,
+			Username: o.Username, Password: o.Password,
+			ClientName: o.ClientName, Protocol: o.Protocol, TLSConfig: o.TLSConfig,
+			DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout,
+			PoolSize: o.PoolSize, PoolTimeout: o.PoolTimeout, MinIdleConns: o.MinIdleConns,
+		}, nil
+	default:
+		o, err := goredis.ParseURL(raw)
+		if err != nil {
+			return nil, errURL
+		}
+		return &goredis.UniversalOptions{
+			Addrs: []string{o.Addr}, DB: o.DB,
+			Username: o.Username, Password: o.Password,
+			ClientName: o.ClientName, Protocol: o.Protocol, TLSConfig: o.TLSConfig,
+			DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout,
+			PoolSize: o.PoolSize, PoolTimeout: o.PoolTimeout, MinIdleConns: o.MinIdleConns,
+		}, nil
+	}
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 // Ping checks that Redis answers, for readiness checks. The error does not

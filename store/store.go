@@ -63,6 +63,11 @@ type Reader interface {
 	// TokenDenied reports whether the token id was put on the deny list.
 	TokenDenied(ctx context.Context, jti string) (bool, error)
 
+	// DeniedTokens returns the deny list's entries that expire at or after
+	// t, and those that never expire (the zero time), by token id: what a
+	// copy of the deny list elsewhere (Redis) must hold.
+	DeniedTokens(ctx context.Context, t time.Time) (map[string]time.Time, error)
+
 	// SigningKeys returns the keys for purpose (a KeyPurpose* value)
 	// ordered by generation, oldest first; the last is
 	// the one to sign with. An empty slice is not an error.
@@ -148,6 +153,8 @@ type Reader interface {
 	// so that cached search answers of an older generation are not used.
 	// 0 on a new store.
 	PublicationGeneration(ctx context.Context) (int64, error)
+
+	ClientReader // school clients and their usage (clients.go)
 }
 
 // Tx is the write side of the store, valid only inside Store.Update.
@@ -325,6 +332,8 @@ type Tx interface {
 	// BumpPublicationGeneration increments the publication generation and
 	// returns the new value.
 	BumpPublicationGeneration(ctx context.Context) (int64, error)
+
+	ClientWriter // school clients and their usage (clients.go)
 }
 
 // Roles of administrators.

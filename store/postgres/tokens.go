@@ -36,3 +36,23 @@ func (t *tx) PurgeDeniedTokens(ctx context.Context, before time.Time) (int, erro
 	}
 	return int(tag.RowsAffected()), nil
 }
+
+// DeniedTokens returns the entries expiring at or after t, and those with
+// no expiry.
+func (r reader) DeniedTokens(ctx context.Context, t time.Time) (map[string]time.Time, error) {
+	rows, err := r.q.Query(ctx, `SELECT jti, expires_at FROM denied_tokens WHERE expires_at IS NULL OR expires_at >= $1`, timeArg(t))
+	if err != nil {
+		return nil, wrap("denied tokens", err)
+	}
+	defer rows.Close()
+	out := make(map[string]time.Time)
+	for rows.Next() {
+		var jti string
+		var exp time.Time
+		if err := rows.Scan(&jti, timeCol{&exp}); err != nil {
+			return nil, wrap("denied tokens", err)
+		}
+		out[jti] = exp
+	}
+	return out, wrap("denied tokens", rows.Err())
+}

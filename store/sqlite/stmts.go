@@ -17,6 +17,7 @@ type stmtID int
 const (
 	sUserByName stmtID = iota
 	sTokenDenied
+	sDeniedTokens
 	sSigningKeys
 	sSecret
 	sCredentialByNumber
@@ -48,6 +49,10 @@ const (
 	sPublishedCases
 	sNewestVisibleCases
 	sPublicationGeneration
+	sClientByID // clients.go
+	sClients
+	sClientUsage
+	sCountClientUsage
 	numReadStmts
 )
 
@@ -88,6 +93,11 @@ const (
 	sAddCaseRevision
 	sExpireCases
 	sBumpPublicationGeneration
+	sCreateClient // clients.go
+	sSetClientDisabled
+	sRotateClientKey
+	sClientExists
+	sAddClientUsage
 	numStmts
 )
 
@@ -153,9 +163,10 @@ func chunks[T any](rows []T, sizes []batchSize, fn func(chunk []T, id stmtID) er
 }
 
 var stmtSQL = [numStmts]string{
-	sUserByName:  `SELECT ` + userCols + ` FROM users WHERE username = ?`,
-	sUsers:       `SELECT ` + userCols + ` FROM users ORDER BY username`,
-	sTokenDenied: `SELECT EXISTS (SELECT 1 FROM denied_tokens WHERE jti = ?)`,
+	sUserByName:   `SELECT ` + userCols + ` FROM users WHERE username = ?`,
+	sUsers:        `SELECT ` + userCols + ` FROM users ORDER BY username`,
+	sTokenDenied:  `SELECT EXISTS (SELECT 1 FROM denied_tokens WHERE jti = ?)`,
+	sDeniedTokens: `SELECT jti, expires_at FROM denied_tokens WHERE expires_at IS NULL OR expires_at >= ?`,
 	sSigningKeys: `SELECT kid, purpose, generation, private_key, created_at
 		FROM signing_keys WHERE purpose = ? ORDER BY generation`,
 	sSecret:               `SELECT value FROM secrets WHERE name = ?`,
@@ -202,6 +213,11 @@ var stmtSQL = [numStmts]string{
 		WHERE status = 'published' AND (publish_until IS NULL OR publish_until >= ?)
 		ORDER BY published_at DESC, id LIMIT ?`,
 	sPublicationGeneration: `SELECT generation FROM publication_generation WHERE id = 1`,
+	sClientByID:            `SELECT ` + clientCols + ` FROM clients WHERE id = ?`,
+	sClients:               `SELECT ` + clientCols + ` FROM clients ORDER BY created_at, id`,
+	sClientUsage: `SELECT ` + clientUsageCols + ` FROM client_usage WHERE client_id = ?
+		ORDER BY id DESC LIMIT ? OFFSET ?`,
+	sCountClientUsage: `SELECT count(*) FROM client_usage WHERE client_id = ?`,
 
 	sCreateUser:      `INSERT INTO users (` + userCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 	sAdvanceTOTPStep: `UPDATE users SET totp_last_step = ?2 WHERE username = ?1 AND totp_last_step < ?2`,
@@ -259,6 +275,16 @@ var stmtSQL = [numStmts]string{
 	sAddCaseRevision:           addCaseRevisionSQL,
 	sExpireCases:               expireCasesSQL,
 	sBumpPublicationGeneration: `UPDATE publication_generation SET generation = generation + 1 WHERE id = 1 RETURNING generation`,
+	sCreateClient: `INSERT INTO clients (` + clientCols + `) VALUES ` + valuesRows(1, clientColCount) + `
+		ON CONFLICT (id) DO NOTHING`,
+	// Both writes are conditional on the state they were decided from: of
+	// two admins changing one client at once, the second matches no row.
+	sSetClientDisabled: `UPDATE clients SET disabled = ?3 WHERE id = ?1 AND disabled = ?2`,
+	sRotateClientKey: `UPDATE clients SET key_hash = ?3, prev_key_hash = key_hash, prev_key_until = ?4
+		WHERE id = ?1 AND key_hash = ?2`,
+	sClientExists: `SELECT EXISTS (SELECT 1 FROM clients WHERE id = ?)`,
+	sAddClientUsage: `INSERT INTO client_usage (client_id, at, kind, certificate_no, match, receipt_id)
+		VALUES (?, ?, ?, ?, ?, ?)`,
 }
 
 // valuesRows returns rows placeholder tuples of cols each: "(?, ?), (?, ?)".

@@ -37,3 +37,23 @@ func (t *txn) PurgeDeniedTokens(ctx context.Context, before time.Time) (int, err
 	}
 	return int(n), nil
 }
+
+// DeniedTokens returns the entries expiring at or after t, and those with
+// no expiry.
+func (r reader) DeniedTokens(ctx context.Context, t time.Time) (map[string]time.Time, error) {
+	rows, err := r.src.stmt(ctx, sDeniedTokens).QueryContext(ctx, t.UnixMicro())
+	if err != nil {
+		return nil, wrap("denied tokens", err)
+	}
+	defer rows.Close()
+	out := make(map[string]time.Time)
+	for rows.Next() {
+		var jti string
+		var exp time.Time
+		if err := rows.Scan(&jti, timeCol{&exp}); err != nil {
+			return nil, wrap("denied tokens", err)
+		}
+		out[jti] = exp
+	}
+	return out, wrap("denied tokens", rows.Err())
+}

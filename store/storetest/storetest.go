@@ -55,6 +55,7 @@ var groups = []struct {
 	{"Tokens", []test{
 		{"DenyToken", testDenyToken},
 		{"PurgeDeniedTokens", testPurgeDeniedTokens},
+		{"DeniedTokens", testDeniedTokens},
 	}},
 	{"SigningKeys", []test{
 		{"AddAndList", testSigningKeys},
@@ -141,6 +142,7 @@ var groups = []struct {
 		{"ExpireRace", testExpireCasesRace},
 		{"PublicationGeneration", testPublicationGeneration},
 	}},
+	{"Clients", clientTests},
 	{"Update", []test{
 		{"Rollback", testUpdateRollback},
 		{"RollbackDecision", testUpdateRollbackDecision},

@@ -90,3 +90,32 @@ func testPurgeDeniedTokens(t *testing.T, s suite) {
 		}
 	}
 }
+
+func testDeniedTokens(t *testing.T, s suite) {
+	st := s.open(t)
+	base := time.Date(2025, 1, 2, 3, 4, 5, 678000, time.UTC)
+	update(t, st, func(tx store.Tx) error {
+		for jti, exp := range map[string]time.Time{"gone": base.Add(-time.Second), "edge": base,
+			"later": base.Add(time.Hour), "never": {}} {
+			if err := tx.DenyToken(t.Context(), jti, exp); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	want := map[string]time.Time{"edge": base, "later": base.Add(time.Hour), "never": {}}
+	eachReader(t, st, func(t *testing.T, r store.Reader) {
+		got, err := r.DeniedTokens(t.Context(), base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("DeniedTokens = %v, want %v", got, want)
+		}
+		for jti, exp := range want {
+			if g, ok := got[jti]; !ok || !g.Equal(exp) {
+				t.Errorf("DeniedTokens[%q] = %v, %v; want %v", jti, g, ok, exp)
+			}
+		}
+	})
+}
