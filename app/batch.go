@@ -185,3 +185,26 @@ func itemError(it BatchItem, i int, err error) error {
 	field, what := it.where(i, e.Field)
 	return store.FieldError(e.Code, field, "%s: %s", what, e.Message)
 }
+
+// ClientVerifyBatch runs a prepared batch for school client c, which must
+// hold the verify_batch scope (EForbidden otherwise), and records every
+// check as the client's use (one row per item, like a single check's), in
+// one transaction once every answer is made: a batch that was answered is
+// on record item by item, one that failed is not.
+func (a *App) ClientVerifyBatch(ctx context.Context, c *store.Client, b *Batch) ([]*Verification, error) {
+	if !c.HasScope(store.ScopeVerifyBatch) {
+		return nil, store.Errorf(store.EForbidden, "this API key lacks the scope %s", store.ScopeVerifyBatch)
+	}
+	vs, err := a.RunBatch(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]store.ClientUsage, len(vs))
+	for i, v := range vs {
+		rows[i] = VerifyUsage(b.nos[i], v)
+	}
+	if err := a.RecordUsage(ctx, c, rows...); err != nil {
+		return nil, err
+	}
+	return vs, nil
+}

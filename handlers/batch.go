@@ -23,12 +23,24 @@ type batchRequest struct {
 // (text/csv, header certificate_no,name), answered in input order as JSON
 // {"results": [...]}, each result what POST /api/v1/verifications answers
 // for it, or as CSV when the client prefers text/csv.
+//
+// The client's key was checked, and one check of its allowance spent, by
+// schoolClient; the batch spends the rest, one per item, once every item
+// is found well formed and before anything is read, so an over-limit batch
+// is refused whole (429) and a malformed one costs one check.
 func (s *Server) verifyBatch(c *fiber.Ctx) error {
 	items, err := batchItems(c)
 	if err != nil {
 		return err
 	}
-	vs, err := s.app.VerifyBatch(c.UserContext(), items)
+	b, err := s.app.PrepareBatch(items)
+	if err != nil {
+		return err
+	}
+	if err := s.chargeClient(c, b.Len()-1); err != nil {
+		return err
+	}
+	vs, err := s.app.ClientVerifyBatch(c.UserContext(), clientFrom(c), b)
 	if err != nil {
 		return err
 	}

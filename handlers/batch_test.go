@@ -12,18 +12,16 @@ import (
 	"testing"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
-
-	"ethicsportal/handlers"
 )
 
-const batchPath = "/test/verifications/batch"
+const batchPath = "/api/v1/verifications/batch"
 
-// batchEnv is a portal with the batch route and a small register: 张伟华
-// (certNo) under a permanent ban, 王芳 clean, 李四.
-func batchEnv(t *testing.T) *env {
+// batchEnv is a portal with a small register: 张伟华 (certNo) under a
+// permanent ban, 王芳 clean, 李四; and the key of a school client with the
+// scope verify_batch.
+func batchEnv(t *testing.T, vars map[string]string) (*env, string) {
 	t.Helper()
-	e := newEnv(t, nil)
-	handlers.MountVerifyBatch(e.srv, batchPath)
+	e := newEnv(t, vars)
 	tm := e.team()
 	e.registerCredential(tm.registrar, nil)
 	e.registerCredential(tm.registrar, map[string]string{"certificate_no": "20191100000000031", "holder_name": "王芳", "kind": "primary"})
@@ -33,14 +31,18 @@ func batchEnv(t *testing.T) *env {
 	if r := e.approve(tm.reviewer, id); r.status != 200 {
 		t.Fatalf("approve the ban: %d %s", r.status, r.body)
 	}
-	return e
+	return e, e.newClient(tm.admin, "第一中学", "verify_batch").str("api_key")
 }
 
-// batch posts body as ctype to the batch route; headers follow.
-func (e *env) batch(ctype string, body []byte, headers ...string) *response {
+// batch posts body as ctype to the batch route with the API key (none if
+// empty); headers follow.
+func (e *env) batch(key, ctype string, body []byte, headers ...string) *response {
 	e.t.Helper()
 	req := httptest.NewRequest("POST", batchPath, bytes.NewReader(body))
 	req.Header.Set("Content-Type", ctype)
+	if key != "" {
+		req.Header.Set("X-API-Key", key)
+	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
@@ -93,7 +95,7 @@ var batchWantMatch = []bool{true, false, false, false, true}
 // the results in input order, each exactly what a single verification
 // answers but for its receipt.
 func TestVerifyBatchJSONAndCSVIn(t *testing.T) {
-	e := batchEnv(t)
+	e, key := batchEnv(t, nil)
 	var csvBody strings.Builder
 	csvBody.WriteString("certificate_no,name\r\n")
 	for _, it := range batchItems {
@@ -111,7 +113,7 @@ func TestVerifyBatchJSONAndCSVIn(t *testing.T) {
 		{"csv gbk named", "text/csv; charset=GBK", gbkBytes(t, csvBody.String())},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.batch(tc.ctype, tc.body)
+			r := e.batch(key, tc.ctype, tc.body)
 			if r.status != 200 || r.header.Get("Cache-Control") != "no-store" {
 				t.Fatalf("%d %s %s", r.status, r.header.Get("Cache-Control"), r.body)
 			}
@@ -154,12 +156,12 @@ func TestVerifyBatchJSONAndCSVIn(t *testing.T) {
 // per item in order, parsed back; cells that a spreadsheet would run as
 // formulas quoted; an attachment.
 func TestVerifyBatchCSVOut(t *testing.T) {
-	e := batchEnv(t)
+	e, key := batchEnv(t, nil)
 	items := append([][2]string{}, batchItems...)
 	items = append(items, [2]string{"-20191100000000777", "=HYPERLINK(\"http://x\",\"y\")"},
 		[2]string{"20191100000000078", "+王芳"}, [2]string{"20191100000000079", "@王芳"}, [2]string{"20191100000000080", "-王芳"})
 	for _, accept := range []string{"text/csv", "text/csv, application/json;q=0.5", "text/*"} {
-		r := e.batch("application/json", batchJSON(items...), "Accept", accept)
+		r := e.batch(key, "application/json", batchJSON(items...), "Accept", accept)
 		if r.status != 200 || r.header.Get("Content-Type") != "text/csv; charset=utf-8" {
 			t.Fatalf("Accept %s: %d %s %s", accept, r.status, r.header.Get("Content-Type"), r.body)
 		}
@@ -210,7 +212,7 @@ func TestVerifyBatchCSVOut(t *testing.T) {
 	}
 	// Without a preference for CSV, JSON.
 	for _, accept := range []string{"", "*/*", "application/json", "application/json, text/csv;q=0.5"} {
-		if r := e.batch("application/json", batchJSON(batchItems...), "Accept", accept); r.status != 200 || r.json["results"] == nil {
+		if r := e.batch(key, "application/json", batchJSON(batchItems...), "Accept", accept); r.status != 200 || r.json["results"] == nil {
 			t.Errorf("Accept %q: %d %.100s", accept, r.status, r.body)
 		}
 	}
@@ -219,7 +221,7 @@ func TestVerifyBatchCSVOut(t *testing.T) {
 // TestVerifyBatchRefused checks that bad input refuses the whole batch with
 // a problem naming the item or row.
 func TestVerifyBatchRefused(t *testing.T) {
-	e := batchEnv(t)
+	e, key := batchEnv(t, nil)
 	var many, manyCSV strings.Builder
 	many.WriteString(`{"items":[`)
 	manyCSV.WriteString("certificate_no,name\n")
@@ -263,7 +265,7 @@ func TestVerifyBatchRefused(t *testing.T) {
 		{"no type", "", header, 415, "unsupported_media_type", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.batch(tc.ctype, []byte(tc.body))
+			r := e.batch(key, tc.ctype, []byte(tc.body))
 			wantProblem(t, r, tc.status, tc.code)
 			if r.str("field") != tc.field || !strings.Contains(r.str("detail"), tc.detail) {
 				t.Errorf("field %q detail %q; want %q and %q", r.str("field"), r.str("detail"), tc.field, tc.detail)
@@ -275,7 +277,91 @@ func TestVerifyBatchRefused(t *testing.T) {
 // A batch's body is held to the JSON limit, CSV too: 500 rows are far
 // below it.
 func TestVerifyBatchBodyLimit(t *testing.T) {
-	e := batchEnv(t)
+	e, key := batchEnv(t, nil)
 	base := e.listen()
-	wantProblem(t, headersOnly(t, base, "POST", batchPath, 1<<20+1, "Content-Type", "text/csv"), 413, "body_too_large")
+	wantProblem(t, headersOnly(t, base, "POST", batchPath, 1<<20+1, "X-API-Key", key), 413, "body_too_large")
+}
+
+// TestVerifyBatchKeys: only a key with the scope verify_batch may send a
+// batch; each answered item is on the client's record with its receipt's
+// id, and a refused batch records nothing.
+func TestVerifyBatchKeys(t *testing.T) {
+	e, key := batchEnv(t, nil)
+	root := e.login("root")
+	other := e.newClient(root, "第二中学", "eligibility", "watch").str("api_key")
+	body := batchJSON(batchItems...)
+	wantProblem(t, e.batch("", "application/json", body), 401, "unauthorized")
+	wantProblem(t, e.batch("epk_cl_aaaaaaaaaaaaaaaa_"+strings.Repeat("a", 32), "application/json", body), 401, "unauthorized")
+	wantProblem(t, e.batch("garbage", "application/json", body), 401, "unauthorized")
+	wantProblem(t, e.batch(other, "application/json", body), 403, "forbidden")
+	if n := len(e.checksOf(other)); n != 0 {
+		t.Fatalf("a refused key has %d checks on record", n)
+	}
+
+	// Refused batches record nothing.
+	for _, bad := range []string{`{"items":[]}`, string(batchJSON([2]string{certNo, holder}, [2]string{"12", "王芳"})),
+		string(batchJSON([2]string{certNo, holder}, [2]string{certNo, holder}))} {
+		if r := e.batch(key, "application/json", []byte(bad)); r.status < 400 {
+			t.Fatalf("%s: %d", bad, r.status)
+		}
+	}
+	if r := e.batch(key, "text/csv", []byte("certificate_no,name\n"+certNo+",张伟华\n,\n")); r.status != 400 {
+		t.Fatalf("an empty row: %d %s", r.status, r.body)
+	}
+	if n := len(e.checksOf(key)); n != 0 {
+		t.Fatalf("refused batches left %d checks on record", n)
+	}
+
+	r := e.batch(key, "application/json", body)
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	results := r.json["results"].([]any)
+	checks := e.checksOf(key) // newest first; one batch's rows share a time
+	if len(checks) != len(batchItems) {
+		t.Fatalf("%d checks on record for %d items: %v", len(checks), len(batchItems), checks)
+	}
+	want := map[string]map[string]any{}
+	for i, res := range results {
+		res := res.(map[string]any)
+		no := strings.ReplaceAll(strings.Map(func(r rune) rune {
+			if r >= '０' && r <= '９' {
+				return r - '０' + '0'
+			}
+			return r
+		}, batchItems[i][0]), "-", "")
+		claims := receiptClaims(t, res["receipt"].(string))
+		want[claims["jti"].(string)] = map[string]any{"kind": "verify", "certificate_no": no, "match": res["match"]}
+	}
+	for _, c := range checks {
+		w, ok := want[c["receipt_id"].(string)]
+		if !ok || c["kind"] != w["kind"] || c["certificate_no"] != w["certificate_no"] || c["match"] != w["match"] {
+			t.Errorf("on record %v, want one of %v", c, want)
+		}
+		delete(want, c["receipt_id"].(string))
+	}
+	if len(e.checksOf(other)) != 0 {
+		t.Error("another client's record shows the batch")
+	}
+}
+
+// TestVerifyBatchRateLimit: a batch of n spends n checks of the key's
+// allowance, all or none; a batch over what is left is refused whole and
+// recorded nowhere.
+func TestVerifyBatchRateLimit(t *testing.T) {
+	e, key := batchEnv(t, map[string]string{"PORTAL_RATE_CLIENT": "6/h"})
+	five := batchJSON(batchItems...)
+	r := e.batch(key, "application/json", five)
+	if r.status != 200 || r.header.Get("RateLimit-Limit") != "6" || r.header.Get("RateLimit-Remaining") != "1" {
+		t.Fatalf("a batch of 5 under 6/h: %d, limit %q remaining %q %s", r.status, r.header.Get("RateLimit-Limit"), r.header.Get("RateLimit-Remaining"), r.body)
+	}
+	// One check is left: the middleware spends it, the rest of a batch of 2 is not there.
+	two := batchJSON(batchItems[:2]...)
+	wantProblem(t, e.batch(key, "application/json", two), 429, "rate_limited")
+	// Read as the admin: the client's own reads count against its allowance too.
+	id := key[len("epk_") : len("epk_")+len("cl_")+16]
+	u := e.do("GET", "/api/v1/admin/clients/"+id+"/usage", nil, bearer(e.login("root"))...)
+	if u.status != 200 || u.json["total"] != 5.0 {
+		t.Errorf("usage: %d %s; want the first batch's 5 checks", u.status, u.body)
+	}
 }
