@@ -76,6 +76,36 @@ func BenchmarkVerifyBatch(b *testing.B) {
 			b.ReportMetric(perItem(b, b.Elapsed(), i), "ns/item")
 		})
 	}
+	// The register reads alone: one statement for the batch against one per
+	// check.
+	nos := make([][]string, len(batches))
+	for k, items := range batches {
+		for _, it := range items {
+			nos[k] = append(nos[k], it.CertificateNo)
+		}
+	}
+	b.Run("part=store_single_reads", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			for _, no := range nos[i%len(nos)] {
+				if _, _, err := a.store.CredentialWithBans(ctx, no); err != nil && !errNotFound(err) {
+					b.Fatal(err)
+				}
+			}
+			i++
+		}
+		b.ReportMetric(perItem(b, b.Elapsed(), i), "ns/item")
+	})
+	b.Run("part=store_batch_read", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			if _, err := a.store.CredentialsWithBans(ctx, nos[i%len(nos)]); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+		b.ReportMetric(perItem(b, b.Elapsed(), i), "ns/item")
+	})
 	// Both in turn, so that the ratio is of the same moments of a shared
 	// machine.
 	b.Run("ratio", func(b *testing.B) {
