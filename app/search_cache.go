@@ -23,6 +23,15 @@ func WithSearchCache(c SearchCache) Option {
 	return func(a *App) { a.searchCache, a.searchCacheGiven = c, true }
 }
 
+// WithLocalSearchCache makes c this instance's own tier of the answer
+// cache in place of the in-process LRU; unlike WithSearchCache, Redis
+// (PORTAL_REDIS_URL) is still put behind it. With a c that keeps nothing,
+// the Redis tier answers every repeat, which is what bench/redis.sh
+// measures.
+func WithLocalSearchCache(c SearchCache) Option {
+	return func(a *App) { a.searchCache = c }
+}
+
 // Defaults of the in-process search cache.
 const (
 	searchCacheTTL     = 30 * time.Second

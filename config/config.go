@@ -146,7 +146,7 @@ func settings() []setting {
 		{"PORTAL_BASE_URL", "base-url", "", "public URL of the portal (default http://ADDR)", str(func(c *Config) *string { return &c.BaseURL })},
 		{"PORTAL_DATA_DIR", "data-dir", "./data", "SQLite file, embedded index", str(func(c *Config) *string { return &c.DataDir })},
 		{"PORTAL_DATABASE_URL", "database-url", "", "postgres://... selects PostgreSQL", str(func(c *Config) *string { return &c.DatabaseURL })},
-		{"PORTAL_REDIS_URL", "redis-url", "", "redis://... or rediss://...: rate limits shared by every instance (the caches are not in Redis yet)", str(func(c *Config) *string { return &c.RedisURL })},
+		{"PORTAL_REDIS_URL", "redis-url", "", "redis://, rediss://, ?master_name= (Sentinel) or ?cluster=true / &addr= (Cluster): limits, caches and token checks shared by every instance", str(func(c *Config) *string { return &c.RedisURL })},
 		{"PORTAL_REDIS_PREFIX", "redis-prefix", "portal:", "prefix of every Redis key", str(func(c *Config) *string { return &c.RedisPrefix })},
 		{"PORTAL_MEILI_URL", "meili-url", "", "Meilisearch server; empty: the embedded index in the data dir", str(func(c *Config) *string { return &c.MeiliURL })},
 		{"PORTAL_MEILI_KEY", "meili-key", "", "Meilisearch key", str(func(c *Config) *string { return &c.MeiliKey })},

@@ -154,8 +154,9 @@ func (b *Breaker) abandon() {
 // Fallback is a ratelimit.Limiter that asks the shared limiter and, when
 // Redis fails, times out or its breaker is open, answers from the local
 // one at once. It never fails open: every answer comes from one of the two
-// limiters. The local limiter sees only the requests made during an
-// outage, so for its length each instance limits alone.
+// limiters. The local limiter is also charged with every request the
+// shared one admits on this instance, so during an outage each instance
+// limits alone but remembers what it admitted before.
 type Fallback struct {
 	shared, local ratelimit.Limiter
 	breaker       *Breaker
@@ -172,20 +173,7 @@ func NewFallback(shared, local ratelimit.Limiter, breaker *Breaker) *Fallback {
 // Allow implements ratelimit.Limiter. Its error is the local limiter's
 // (ratelimit.Memory never fails); a Redis error is absorbed and counted.
 func (f *Fallback) Allow(ctx context.Context, key string) (ratelimit.Result, error) {
-	if f.breaker.acquire() {
-		res, err := f.shared.Allow(ctx, key)
-		switch {
-		case err == nil:
-			f.breaker.success()
-			return res, nil
-		case ctx.Err() != nil:
-			f.breaker.abandon()
-		default:
-			f.breaker.failure(err)
-		}
-	}
-	f.localAnswers.Add(1)
-	return f.local.Allow(ctx, key)
+	return f.AllowN(ctx, key, 1)
 }
 
 // AllowN implements ratelimit.Limiter as Allow does, for a cost of n.
@@ -195,6 +183,12 @@ func (f *Fallback) AllowN(ctx context.Context, key string, n int) (ratelimit.Res
 		switch {
 		case err == nil:
 			f.breaker.success()
+			if res.Allowed {
+				// The twin counts what this instance admitted, so that an
+				// outage does not start it with a full allowance: a client
+				// that spent its allowance here gets nothing more from it.
+				_, _ = f.local.AllowN(ctx, key, n)
+			}
 			return res, nil
 		case ctx.Err() != nil:
 			f.breaker.abandon()

@@ -59,8 +59,11 @@ func TestFaultRedisRestart(t *testing.T) {
 	}
 
 	srv.Stop()
-	if n := allowed("redis down", "a", 6, 0); n != 3 {
-		t.Errorf("redis down: %d of 6 allowed, want the local 3", n)
+	if n := allowed("redis down", "a", 6, 0); n != 0 {
+		t.Errorf("redis down: %d of 6 allowed for a client that spent its allowance here, want 0", n)
+	}
+	if n := allowed("redis down", "c", 6, 0); n != 3 {
+		t.Errorf("redis down: %d of 6 allowed for a new client, want the local 3", n)
 	}
 	if br.State() == StateClosed || br.Opens() != 1 {
 		t.Errorf("redis down: breaker %v after %d opens", br.State(), br.Opens())

@@ -3,8 +3,9 @@
 // store and the index are the ones the portal would use.
 //
 //	searchbench load -cases cases.jsonl        write the cases into the store, then time a rebuild of the index
-//	searchbench serve [-cache=false] [-cpuprofile F]
-//	                                           the portal's HTTP server, optionally without the answer cache
+//	searchbench serve [-cache=false] [-local-cache=false] [-cpuprofile F]
+//	                                           the portal's HTTP server, optionally without the answer cache,
+//	                                           or without its in-process tier (Redis, if set, still answers)
 //	searchbench portal -url URL -queries F     load GET /api/v1/cases with the queries, closed loop
 //	searchbench engine -queries F              the same queries straight to the index (search.Index.Search)
 //
@@ -156,9 +157,10 @@ func (noCache) Get(context.Context, string) (*app.SearchAnswer, bool) { return n
 func (noCache) Set(context.Context, string, *app.SearchAnswer)        {}
 
 // serve runs the portal's HTTP server, as 'ethicsportal serve' does, with
-// the answer cache on or off.
+// the answer cache on or off, or with only its Redis tier.
 func serve(ctx context.Context, fs *flag.FlagSet, args []string) error {
 	cache := fs.Bool("cache", true, "cache search answers (false: every search reaches the index)")
+	local := fs.Bool("local-cache", true, "keep answers in this process (false: only the Redis tier of PORTAL_REDIS_URL caches)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole run here")
 	cfg, err := configure(fs, args)
 	if err != nil {
@@ -177,8 +179,11 @@ func serve(ctx context.Context, fs *flag.FlagSet, args []string) error {
 	}
 	log := logger()
 	var opts []app.Option
-	if !*cache {
+	switch {
+	case !*cache:
 		opts = append(opts, app.WithSearchCache(noCache{}))
+	case !*local:
+		opts = append(opts, app.WithLocalSearchCache(noCache{}))
 	}
 	a, err := app.New(ctx, cfg, log, opts...)
 	if err != nil {
