@@ -64,6 +64,12 @@ var statusOf = map[string]int{
 	store.EIDNameMismatch: fiber.StatusUnprocessableEntity,
 	// Publishing personal data takes an approver's acknowledgement.
 	store.ERedactionFindings: fiber.StatusUnprocessableEntity,
+	// A batch verification is refused whole.
+	store.ETooManyItems:  fiber.StatusUnprocessableEntity,
+	store.EDuplicateItem: fiber.StatusUnprocessableEntity,
+	store.EInvalidHeader: fiber.StatusBadRequest,
+	store.EMalformedRow:  fiber.StatusBadRequest,
+	store.EEmptyRow:      fiber.StatusBadRequest,
 }
 
 // codeOfStatus turns Fiber's own errors (no route, body over the server

@@ -101,6 +101,7 @@ type Reader interface {
 	// of a hit: for an unknown number it reads a decoy row of the register
 	// (and drops it) where a known number reads its own.
 	CredentialWithBans(ctx context.Context, certificateNo string) (*Credential, []Ban, error)
+	CredentialBatchReader // CredentialsWithBans, the batch of the read above
 
 	// PersonByID returns the person with that id.
 	PersonByID(ctx context.Context, id int64) (*Person, error)

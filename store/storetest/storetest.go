@@ -105,6 +105,7 @@ var groups = []struct {
 	{"CredentialWithBans", []test{
 		{"AgainstSeparateReads", testCredentialWithBans},
 		{"SeesCommits", testCredentialWithBansSeesCommits},
+		{"Batch", testCredentialsWithBans},
 	}},
 	{"Actions", []test{
 		{"RoundTrip", testActionRoundTrip},
