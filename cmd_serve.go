@@ -77,6 +77,9 @@ func (e env) serve(ctx context.Context, args []string) int {
 	expiryDone := make(chan struct{})
 	go func() { a.RunExpiry(workerCtx); close(expiryDone) }()
 	defer func() { stopWorker(); <-expiryDone }()
+	webhooksDone := make(chan struct{})
+	go func() { a.RunWebhooks(workerCtx); close(webhooksDone) }()
+	defer func() { stopWorker(); <-webhooksDone }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Addr) }()
 	backend := "SQLite in " + cfg.DataDir

@@ -187,14 +187,17 @@ func applyCorrectCredential(ctx context.Context, a *App, tx store.Tx, act *store
 	if err := tx.AddCredentialChanges(ctx, history); err != nil {
 		return outcome{}, err
 	}
+	nos := make([]string, 0, len(history))
 	for _, h := range history {
 		if err := a.enqueue(ctx, tx, "credential.corrected", "credential:"+h.CertificateNo, map[string]any{
 			"certificate_no": h.CertificateNo, "person_id": to.PersonID, "action_id": act.ID, "changes": h.Fields,
 		}); err != nil {
 			return outcome{}, err
 		}
+		nos = append(nos, h.CertificateNo)
 	}
-	return outcome{}, nil
+	return outcome{}, a.enqueueHolderChanged(ctx, tx, holderChange{typ: EventCorrected, kind: changeIdentity,
+		nos: nos, personID: to.PersonID, act: act})
 }
 
 // correctLink decides the person the corrected ID number links the

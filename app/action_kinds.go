@@ -159,10 +159,14 @@ func applyCredentialStatus(ctx context.Context, a *App, tx store.Tx, act *store.
 		return outcome{}, err
 	}
 	c.Status, c.SuspendedUntil = to.Status, until
-	return outcome{}, a.enqueue(ctx, tx, "credential.status", "credential:"+c.CertificateNo, map[string]any{
+	if err := a.enqueue(ctx, tx, "credential.status", "credential:"+c.CertificateNo, map[string]any{
 		"certificate_no": c.CertificateNo, "person_id": c.PersonID, "from": from,
 		"status": c.EffectiveStatus(store.Today(now)), "until": p.Until, "action_id": act.ID,
-	})
+	}); err != nil {
+		return outcome{}, err
+	}
+	return outcome{}, a.enqueueHolderChanged(ctx, tx, holderChange{typ: EventStatusChanged, kind: changeStatus,
+		nos: []string{c.CertificateNo}, old: map[string]string{c.CertificateNo: from}, personID: c.PersonID, act: act})
 }
 
 // checkImposeBan validates an impose_ban proposal against the register as
@@ -269,10 +273,14 @@ func applyImposeBan(ctx context.Context, a *App, tx store.Tx, act *store.Action,
 	if err := tx.CreateBan(ctx, b); err != nil {
 		return outcome{}, err
 	}
-	return outcome{banID: b.ID}, a.enqueue(ctx, tx, "ban.imposed", fmt.Sprintf("person:%d", personID), map[string]any{
+	if err := a.enqueue(ctx, tx, "ban.imposed", fmt.Sprintf("person:%d", personID), map[string]any{
 		"ban_id": b.ID, "person_id": personID, "certificate_no": p.CertificateNo, "scope": b.Scope,
 		"starts_on": p.StartsOn, "ends_on": p.EndsOn, "action_id": act.ID,
-	})
+	}); err != nil {
+		return outcome{}, err
+	}
+	// A ban falls on the person: every credential of theirs is concerned.
+	return outcome{banID: b.ID}, a.enqueueBanChanged(ctx, tx, EventBanImposed, personID, act)
 }
 
 // banTarget finds, or creates, the person a ban falls on: the holder of the
@@ -372,7 +380,10 @@ func applyLiftBan(ctx context.Context, a *App, tx store.Tx, act *store.Action, _
 		}
 		return outcome{}, err
 	}
-	return outcome{}, a.enqueue(ctx, tx, "ban.lifted", fmt.Sprintf("person:%d", p.PersonID), map[string]any{
+	if err := a.enqueue(ctx, tx, "ban.lifted", fmt.Sprintf("person:%d", p.PersonID), map[string]any{
 		"ban_id": p.BanID, "person_id": p.PersonID, "action_id": act.ID,
-	})
+	}); err != nil {
+		return outcome{}, err
+	}
+	return outcome{}, a.enqueueBanChanged(ctx, tx, EventBanLifted, p.PersonID, act)
 }

@@ -58,6 +58,7 @@ type App struct {
 	consumers    []outbox.Consumer
 	outboxTiming outbox.Timing
 	worker       *outbox.Worker
+	hooks        webhooks // watches' webhook deliveries (webhooks.go)
 
 	index       *liveIndex   // the search index (see index_open.go)
 	givenIndex  search.Index // WithIndex
@@ -141,6 +142,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		a.Close()
 		return nil, err
 	}
+	a.setUpWebhooks()
 	a.worker = a.newWorker()
 	if retryIndex {
 		a.index.keepOpening(a, indexRetry)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"ethicsportal/auth"
@@ -81,9 +82,11 @@ func (a *App) Login(ctx context.Context, in LoginRequest) (*Token, error) {
 	if err := a.admit(a.signIn.AdmitAddress(ctx, ip)); err != nil {
 		return nil, err
 	}
-	if username == "" || len(username) > 64 || len(password) > auth.MaxPasswordBytes || !utf8.ValidString(password) || !utf8.ValidString(username) {
+	if !usernamePattern.MatchString(username) || len(password) > auth.MaxPasswordBytes || !utf8.ValidString(password) {
+		// No user can have such a name (AddUser keeps to the pattern);
+		// the audit keeps a printable trace of what was sent.
 		a.passwords.Check(a.dummyHash(), "") // cost the same as a real check
-		return nil, a.loginFailed(ctx, truncate(username, 64), ip, "malformed")
+		return nil, a.loginFailed(ctx, printable(truncate(username, 64)), ip, "malformed")
 	}
 	// Counted only once the name is plausible, so junk names cannot fill the limiter.
 	if err := a.admit(a.signIn.AdmitUser(ctx, username, in.DeviceCookie)); err != nil {
@@ -172,6 +175,18 @@ func (a *App) loginFailed(ctx context.Context, username, ip, reason string) erro
 		return internal("audit failed login", err)
 	}
 	return errLogin
+}
+
+// printable replaces invalid UTF-8 and every control or format character
+// of s with U+FFFD, so that it can be stored and logged (PostgreSQL refuses
+// NUL in text and JSON).
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 }
 
 func truncate(s string, n int) string {

@@ -60,6 +60,13 @@ func (a *App) setUpIndex(ctx context.Context) (retry bool, err error) {
 	case a.indexMode == indexNone:
 		return false, nil
 	}
+	if a.indexMode == indexServe && a.cfg.MeiliURL == "" && a.cfg.DatabaseURL != "" {
+		// Each instance's embedded index takes only the outbox messages its
+		// own worker claims: two instances on one database would each miss
+		// the other's share, and with Redis share their wrong answers.
+		a.log.Warn("search index: the embedded index belongs to this instance alone; " +
+			"run more than one instance on this database only with PORTAL_MEILI_URL")
+	}
 	ix, err := a.openIndex(ctx)
 	if err == nil {
 		if a.indexMode == indexServe && a.cfg.MeiliURL == "" {

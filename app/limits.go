@@ -31,6 +31,11 @@ func (a *App) setUpLimits(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("app: redis: %w", err)
 	}
+	ictx, cancel := context.WithTimeout(ctx, redisPingTimeout)
+	for _, w := range c.Inspect(ictx) {
+		a.log.Warn("redis: " + w)
+	}
+	cancel()
 	breaker := redis.NewBreaker(redis.BreakerOptions{Log: a.log})
 	var fallbacks []*redis.Fallback
 	shared := func(name string, r config.Rate) (ratelimit.Limiter, error) {

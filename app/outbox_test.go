@@ -102,6 +102,11 @@ func TestOutboxDeliversAppliedActions(t *testing.T) {
 	if payload["status"] != "revoked" || payload["from"] != "active" {
 		t.Fatalf("payload %v", payload)
 	}
+	// The approval's message for watches comes next, held back behind the
+	// first (same object).
+	if n, _ := f.app.DrainOutbox(context.Background(), "w1"); n != 1 || rec.Messages()[1].Topic != app.TopicHolderChanged {
+		t.Fatalf("second drain: %d, delivered %+v; want the %s message", n, rec.Messages(), app.TopicHolderChanged)
+	}
 	if n, _ := f.app.DrainOutbox(context.Background(), "w1"); n != 0 {
 		t.Fatalf("a delivered message was claimed again")
 	}

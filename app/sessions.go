@@ -148,12 +148,12 @@ func (a *App) pushSessionChange(ctx context.Context, ch sessionChange) error {
 	return nil
 }
 
-// enqueueSessionChange records ch inside tx for the sessions consumer.
-// Without Redis there is no consumer and no message.
+// enqueueSessionChange records ch inside tx for the sessions consumer of
+// every instance that uses Redis. It is written even by a process without
+// Redis (an operator's `user disable` run with only the database URL): the
+// servers that use Redis must still hear of the change. Where no instance
+// uses Redis, no consumer takes the topic and the message is simply done.
 func (a *App) enqueueSessionChange(ctx context.Context, tx store.Tx, ch sessionChange) error {
-	if a.sessions == nil {
-		return nil
-	}
 	key := "session:" + ch.User + ch.DenyTokenID
 	return a.enqueue(ctx, tx, TopicSessionChanged, key, ch)
 }

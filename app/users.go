@@ -141,6 +141,9 @@ type UserPatch struct {
 // unknown user; ELastAdmin when the change would leave no enabled admin.
 func (a *App) UpdateUser(ctx context.Context, actor, username string, p UserPatch) (*UserView, error) {
 	username = strings.ToLower(strings.TrimSpace(username))
+	if !usernamePattern.MatchString(username) {
+		return nil, store.Errorf(store.ENotFound, "no user %q", printable(username))
+	}
 	if p.Roles == nil && p.Disabled == nil && p.Password == nil && !p.ResetTOTP {
 		return nil, store.Errorf(store.EMissing, "nothing to change: send roles, disabled, password or reset_totp")
 	}
@@ -179,15 +182,25 @@ func (a *App) UpdateUser(ctx context.Context, actor, username string, p UserPatc
 		details["totp_reset"] = true
 		details["totp"] = a.cfg.RequireTOTP
 	}
-	if p.Password != nil || p.ResetTOTP || p.Disabled != nil {
-		// Tokens carry their issue time in whole seconds: one issued in the
-		// same second as this change still passes, a later sign-in too.
-		ch.EndSessionsAt = a.now().UTC().Truncate(time.Second)
-		details["sessions_ended"] = true
-	}
 	var u *store.User
 	err = a.store.Update(ctx, func(tx store.Tx) error {
-		var err error
+		ch := ch
+		delete(details, "sessions_ended")
+		cur, err := tx.UserByName(ctx, username)
+		if err != nil {
+			return err
+		}
+		// Disabling or enabling ends every session, setting the state it
+		// already has does not: a repeated "enable" must not sign the
+		// user out. Decided in the transaction that writes, on the state
+		// it reads.
+		toggles := p.Disabled != nil && *p.Disabled != cur.Disabled
+		if p.Password != nil || p.ResetTOTP || toggles {
+			// Tokens carry their issue time in whole seconds: one issued in the
+			// same second as this change still passes, a later sign-in too.
+			ch.EndSessionsAt = a.now().UTC().Truncate(time.Second)
+			details["sessions_ended"] = true
+		}
 		if u, err = tx.UpdateUser(ctx, username, ch); err != nil {
 			return err
 		}

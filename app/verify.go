@@ -74,7 +74,6 @@ func (a *App) Verify(ctx context.Context, certificateNo, name string) (*Verifica
 
 func (a *App) verify(ctx context.Context, no, folded string) (*Verification, error) {
 	now := a.now().UTC().Truncate(time.Second)
-	today := store.Today(now)
 	// One statement reads the credential and its holder's bans. An unknown
 	// number reads a decoy row in the store, and a name that does not match
 	// drops what was read, so a miss costs what a hit does.
@@ -82,7 +81,19 @@ func (a *App) verify(ctx context.Context, no, folded string) (*Verification, err
 	if err != nil && !errNotFound(err) {
 		return nil, internal("verify", err)
 	}
-	match := err == nil && subtle.ConstantTimeCompare([]byte(c.HolderNameFolded), []byte(folded)) == 1
+	if err != nil {
+		c = nil
+	}
+	return a.answer(no, folded, c, bans, now)
+}
+
+// answer decides and signs the check of number no (normalised) and name
+// folded at now, given what the register holds for no: c and its holder's
+// bans, c nil for an unknown number. A single verification and each item of
+// a batch are answered here, so the two cannot differ.
+func (a *App) answer(no, folded string, c *store.Credential, bans []store.Ban, now time.Time) (*Verification, error) {
+	today := store.Today(now)
+	match := c != nil && subtle.ConstantTimeCompare([]byte(c.HolderNameFolded), []byte(folded)) == 1
 	v := &Verification{Match: match, CheckedAt: now}
 	if match {
 		v.Credential = c
@@ -103,6 +114,7 @@ func (a *App) verify(ctx context.Context, no, folded string) (*Verification, err
 	if v.Match {
 		claims.Status = &v.Status
 	}
+	var err error
 	if v.Receipt, err = a.signReceipt(&claims, now); err != nil {
 		return nil, err
 	}

@@ -58,6 +58,10 @@ type Config struct {
 	// linked ban's own term wins (see app). Every type of
 	// DefaultDisclosurePeriods has an entry.
 	DisclosurePeriods map[string]int
+
+	// WebhookAllowLoopback lets watches call back over http:// to a
+	// loopback address, and deliveries connect to one (trials, tests).
+	WebhookAllowLoopback bool
 }
 
 // DefaultDisclosurePeriods are the months of public view per sanction type
@@ -195,6 +199,7 @@ func settings() []setting {
 			c.DisclosurePeriods = p
 			return err
 		}},
+		{"PORTAL_WEBHOOK_ALLOW_LOOPBACK", "webhook-allow-loopback", "false", "allow http:// webhook callbacks to loopback addresses (trials, tests)", boolean(func(c *Config) *bool { return &c.WebhookAllowLoopback })},
 		{"PORTAL_LOG_FORMAT", "log-format", "text", "text or json", func(c *Config, v string) error {
 			if v != "text" && v != "json" {
 				return fmt.Errorf("want text or json, got %q", v)

@@ -94,7 +94,13 @@ func newEnvOn(t *testing.T, cfg config.Config, st store.Store, ck *clock) *env {
 // newEnvWith is newEnvOn with more app options.
 func newEnvWith(t *testing.T, cfg config.Config, st store.Store, ck *clock, opts ...app.Option) *env {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return newEnvLogged(t, cfg, st, ck, io.Discard, opts...)
+}
+
+// newEnvLogged is newEnvWith with the server's and app's log written to w.
+func newEnvLogged(t *testing.T, cfg config.Config, st store.Store, ck *clock, w io.Writer, opts ...app.Option) *env {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(w, nil))
 	opts = append([]app.Option{app.WithStore(st), app.WithClock(ck.Now),
 		app.WithPasswordParams(auth.Params{Memory: 64, Time: 1, Threads: 1})}, opts...) // argon2 at production cost would dominate the run
 	a, err := app.New(context.Background(), cfg, log, opts...)

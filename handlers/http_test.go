@@ -176,3 +176,19 @@ func TestIPv6ClientsAreLimitedPerAllocation(t *testing.T) {
 		}
 	})
 }
+
+// Behind a trusted proxy, an X-Forwarded-For element with a port counts as
+// its address, empty elements are skipped, and an element that is no
+// address makes the proxy stand for the client.
+func TestForwardedForForms(t *testing.T) {
+	e := newEnv(t, map[string]string{"PORTAL_RATE_VERIFY": "1/h", "PORTAL_TRUSTED_PROXIES": "0.0.0.0/32"})
+	body := `{"certificate_no":"20191100141000123","name":"张三"}`
+	for _, xff := range []string{"7.7.7.7:1234", "[2001:db8:1:3::2]:443", "14.14.14.14,,,", "unknown"} {
+		if r := e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", xff); r.status != 200 {
+			t.Fatalf("%s: %d, want its own allowance", xff, r.status)
+		}
+	}
+	for _, same := range []string{"7.7.7.7", "2001:db8:1:3::99", "14.14.14.14", "notanip"} {
+		wantProblem(t, e.do("POST", "/api/v1/verifications", body, "X-Forwarded-For", same), 429, "rate_limited")
+	}
+}

@@ -158,8 +158,15 @@ func (s *Server) clientIP(c *fiber.Ctx) string {
 		hops = append(hops, strings.Split(string(line), ",")...)
 	}
 	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		hop := strings.TrimSpace(hops[i])
+		if hop == "" {
+			continue // "a, , b": an empty element is no hop
+		}
+		a, err := forwardedAddr(hop)
 		if err != nil {
+			// Not an address: the hop cannot be known, so the last
+			// trusted one stands for the client (stricter, never a choice
+			// the client makes).
 			break
 		}
 		a = a.Unmap()
@@ -169,6 +176,20 @@ func (s *Server) clientIP(c *fiber.Ctx) string {
 		peer = a
 	}
 	return peer.String()
+}
+
+// forwardedAddr reads one X-Forwarded-For element: an address, or an
+// address with a port as some proxies write it (1.2.3.4:5678,
+// [2001:db8::1]:443).
+func forwardedAddr(hop string) (netip.Addr, error) {
+	if a, err := netip.ParseAddr(hop); err == nil {
+		return a, nil
+	}
+	ap, err := netip.ParseAddrPort(hop)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	return ap.Addr(), nil
 }
 
 func (s *Server) trusted(a netip.Addr) bool {

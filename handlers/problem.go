@@ -64,6 +64,12 @@ var statusOf = map[string]int{
 	store.EIDNameMismatch: fiber.StatusUnprocessableEntity,
 	// Publishing personal data takes an approver's acknowledgement.
 	store.ERedactionFindings: fiber.StatusUnprocessableEntity,
+	// A batch verification is refused whole.
+	store.ETooManyItems:  fiber.StatusUnprocessableEntity,
+	store.EDuplicateItem: fiber.StatusUnprocessableEntity,
+	store.EInvalidHeader: fiber.StatusBadRequest,
+	store.EMalformedRow:  fiber.StatusBadRequest,
+	store.EEmptyRow:      fiber.StatusBadRequest,
 }
 
 // codeOfStatus turns Fiber's own errors (no route, body over the server
@@ -119,7 +125,13 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 			p.Findings = found.Findings
 		}
 	}
-	if p.Status >= 500 {
+	if p.Status == fiber.StatusServiceUnavailable {
+		// A dependency is down: the part that failed logs its going and
+		// coming once (the Redis breaker, the index's reopening, readyz),
+		// and the access log counts the 503s; a line per request would
+		// flood the log for the length of the outage.
+		s.log.Debug("request unavailable", "request_id", p.RequestID, "route", routeOf(c), "err", err)
+	} else if p.Status >= 500 {
 		s.log.Error("request failed", "request_id", p.RequestID, "method", c.Method(), "route", routeOf(c), "err", err)
 		if p.Code == store.EInternal {
 			p.Detail = "something went wrong on our side; the request id identifies it in our logs"

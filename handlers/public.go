@@ -45,16 +45,36 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
 	defer cancel()
 	failed := s.app.Ready(ctx)
+	names := make([]string, 0, len(failed))
+	for name := range failed {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	s.noteReadiness(names, failed)
 	if len(failed) == 0 {
 		return c.JSON(fiber.Map{"status": "ready"})
 	}
-	names := make([]string, 0, len(failed))
-	for name, err := range failed {
-		names = append(names, name)
-		s.log.Warn("not ready", "dependency", name, "err", err)
-	}
-	sort.Strings(names)
 	return store.Errorf(store.EUnavailable, "not reachable: %s", strings.Join(names, ", "))
+}
+
+// noteReadiness logs when the set of unreachable parts changes, not on
+// every probe: a load balancer asks every few seconds.
+func (s *Server) noteReadiness(names []string, failed map[string]error) {
+	now := strings.Join(names, ",")
+	s.readyMu.Lock()
+	before := s.notReady
+	s.notReady = now
+	s.readyMu.Unlock()
+	if now == before {
+		return
+	}
+	if now == "" {
+		s.log.Info("ready again", "was_unreachable", before)
+		return
+	}
+	for _, name := range names {
+		s.log.Warn("not ready", "dependency", name, "err", failed[name])
+	}
 }
 
 func (s *Server) metricsHandler() fiber.Handler {

@@ -92,6 +92,15 @@ func (s *Server) routes() {
 
 	// School API: an X-API-Key with the route's scope, limited per key (PORTAL_RATE_CLIENT).
 	api.Get("/client/checks", noStore, s.schoolClient(""), s.clientChecks)
+	// A batch of up to 500 checks, each counted against the key's allowance; CSV bodies too are held
+	// to the JSON limit (500 rows fit many times over; only the registrar's import takes more).
+	api.Post("/verifications/batch", noStore, s.schoolClient(store.ScopeVerifyBatch), jsonBody, s.verifyBatch)
+	watcher := s.schoolClient(store.ScopeWatch)
+	api.Post("/watches", noStore, watcher, jsonBody, s.createWatch)
+	api.Get("/watches", noStore, watcher, s.listWatches)
+	api.Get("/watches/:id", noStore, watcher, s.watch)
+	api.Delete("/watches/:id", noStore, watcher, s.deleteWatch)
+	api.Get("/watches/:id/deliveries", noStore, watcher, s.watchDeliveries)
 	// Staff eligibility: a school's key with the eligibility scope (its check recorded), or an
 	// admin token with a role that may check, limited per client IP as verifications are.
 	api.Post("/eligibility", noStore, ifAPIKey(s.schoolClient(store.ScopeEligibility)),

@@ -38,6 +38,9 @@ type Server struct {
 
 	accessLogOn bool // PORTAL_ACCESS_LOG
 
+	readyMu  sync.Mutex
+	notReady string // the parts /readyz last found unreachable, for logging changes only
+
 	// openapiJSONDoc converts docs.OpenAPI to JSON on the first request
 	// for it and hands back that result after: most servers never serve it.
 	openapiJSONDoc func() ([]byte, error)

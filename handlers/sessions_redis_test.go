@@ -3,10 +3,14 @@ package handlers_test
 import (
 	"context"
 	"net"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"ethicsportal/app"
 	"ethicsportal/redis/redistest"
+	"ethicsportal/store/sqlite"
 )
 
 // redisVars configures an instance to share Redis under this test's prefix.
@@ -144,4 +148,65 @@ func TestSessionsWithRedisDown(t *testing.T) {
 		t.Fatalf("logout: %d %s", r.status, r.body)
 	}
 	wantProblem(t, e.do("GET", "/api/v1/admin/me", nil, bearer(admin)...), 401, "unauthorized")
+}
+
+// lockedBuffer is a log destination safe for concurrent writers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) count(s string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Count(l.b.String(), s)
+}
+
+// A load balancer probing /readyz during a Redis outage gets 503 naming
+// redis every time, and the log says so once, not once per probe.
+func TestReadyzLogsOutageOnce(t *testing.T) {
+	var logs lockedBuffer
+	cfg := testConfig(t, redisVars(closedRedisURL(t), "x:"))
+	st, err := sqlite.Open(context.Background(), cfg.DataDir+"/portal.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvLogged(t, cfg, st, &clock{t: time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)}, &logs)
+	for range 5 {
+		wantProblem(t, e.do("GET", "/readyz", nil), 503, "unavailable")
+	}
+	if n := logs.count(`msg="not ready"`); n != 1 {
+		t.Fatalf("%d 'not ready' lines for 5 probes, want 1:\n%s", n, logs.b.String())
+	}
+	if n := logs.count("level=ERROR"); n != 0 {
+		t.Fatalf("%d error lines for an unreachable Redis:\n%s", n, logs.b.String())
+	}
+}
+
+// An operator's change made by a process without Redis (the CLI run with
+// only the database URL) reaches the servers that read Redis through the
+// outbox.
+func TestSessionChangeFromProcessWithoutRedis(t *testing.T) {
+	url, prefix := redistest.URL(t), redistest.Prefix(t)
+	ck := &clock{t: time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)}
+	opener := sharedBackends()["postgres"](t)
+	b := newEnvOn(t, testConfig(t, redisVars(url, prefix)), opener(), ck)
+	cli := newEnvOn(t, testConfig(t, nil), opener(), ck)
+	waitCopied(t, b)
+	tok := b.addUser("gina", "registrar")
+	meUntil(t, b, tok, 200) // cached in Redis as enabled
+	yes := true
+	if _, err := cli.app.UpdateUser(context.Background(), app.ActorCLI, "gina", app.UserPatch{Disabled: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.app.DrainOutbox(context.Background(), "b"); err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, b.do("GET", "/api/v1/admin/me", nil, bearer(tok)...), 401, "unauthorized")
 }

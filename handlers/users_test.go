@@ -283,6 +283,10 @@ func TestChangesEndSessions(t *testing.T) {
 		t.Fatalf("a token from before the user was disabled works again after enabling: %d", s)
 	}
 	afterEnable := login("a brand new password")
+	patch(map[string]any{"disabled": false}) // already enabled: nothing changes
+	if s := me(afterEnable); s != 200 {
+		t.Fatalf("enabling an enabled user ended their session: %d", s)
+	}
 	patch(map[string]any{"reset_totp": true})
 	if s := me(afterEnable); s != 401 {
 		t.Fatalf("a token from before the second factor was reset: %d", s)
@@ -292,5 +296,28 @@ func TestChangesEndSessions(t *testing.T) {
 	}
 	if s := me(root); s != 200 {
 		t.Fatalf("another user's session ended: %d", s)
+	}
+}
+
+// A username that no user can have (a NUL, a control character, invalid
+// UTF-8, too long) is the one sign-in failure, or 404 for the user
+// routes, on both backends: never a 500 from the database.
+func TestImpossibleUsernames(t *testing.T) {
+	for name, open := range sharedBackends() {
+		t.Run(name, func(t *testing.T) {
+			e := newEnvOn(t, testConfig(t, nil), open(t)(), &clock{t: time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)})
+			root := e.addUser("root", "admin")
+			for _, u := range []string{"\x00", "bob\x00", "bo\u0001b", "\u202ebob", strings.Repeat("b", 65), "bob\xff"} {
+				body := map[string]string{"username": u, "password": "whatever password"}
+				r := e.do("POST", "/api/v1/auth/login", body)
+				if u == "bob\xff" && r.status == 400 {
+					continue // invalid UTF-8 is refused before sign-in sees it
+				}
+				wantProblem(t, r, 401, "unauthorized")
+			}
+			for _, path := range []string{"bob%00", "bo%01b", "%E2%80%AEbob"} {
+				wantProblem(t, e.do("PATCH", "/api/v1/admin/users/"+path, map[string]any{"disabled": true}, bearer(root)...), 404, "not_found")
+			}
+		})
 	}
 }

@@ -212,3 +212,24 @@ func (l libraryLog) Printf(ctx context.Context, format string, v ...any) {
 // RouteLibraryLog sends go-redis's messages to log at debug level. go-redis
 // keeps its logger process-wide: the last call wins.
 func RouteLibraryLog(log *slog.Logger) { goredis.SetLogger(libraryLog{log: log}) }
+
+// Inspect asks Redis, once at start, about what the portal relies on, and
+// returns what an operator should hear: that it does not answer (the
+// portal still starts, and shares limits once it does), or that its
+// eviction policy may drop keys, which for the deny list would let a
+// logged-out token back in. A Redis that refuses CONFIG (managed services
+// often do) is taken at its word.
+func (c *Client) Inspect(ctx context.Context) []string {
+	if err := c.Ping(ctx); err != nil {
+		return []string{"Redis does not answer yet; limits are this instance's own until it does: " + err.Error()}
+	}
+	policy, err := c.rdb.ConfigGet(ctx, "maxmemory-policy").Result()
+	if err != nil {
+		return nil
+	}
+	if p := policy["maxmemory-policy"]; p != "" && p != "noeviction" {
+		return []string{"Redis's maxmemory-policy is " + p + ": an evicted deny-list entry would let a logged-out token back in; " +
+			"give the portal a Redis with maxmemory-policy noeviction"}
+	}
+	return nil
+}

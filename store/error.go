@@ -36,6 +36,13 @@ const (
 	// A case to be published holds what looks like personal data, and the
 	// approval did not acknowledge it.
 	ERedactionFindings = "redaction_findings"
+
+	// A batch verification refused as a whole: nothing of it is checked.
+	ETooManyItems  = "too_many_items" // more items than a batch may hold
+	EDuplicateItem = "duplicate_item" // a certificate number given twice in one batch
+	EInvalidHeader = "invalid_header" // a CSV file whose header row is not the one asked for
+	EMalformedRow  = "malformed_row"  // a CSV row that cannot be read (quoting, field count, encoding)
+	EEmptyRow      = "empty_row"      // a CSV row of empty cells
 )
 
 // Error is the one error type the application returns to its callers. Code

@@ -101,6 +101,7 @@ type Reader interface {
 	// of a hit: for an unknown number it reads a decoy row of the register
 	// (and drops it) where a known number reads its own.
 	CredentialWithBans(ctx context.Context, certificateNo string) (*Credential, []Ban, error)
+	CredentialBatchReader // CredentialsWithBans, the batch of the read above
 
 	// PersonByID returns the person with that id.
 	PersonByID(ctx context.Context, id int64) (*Person, error)
@@ -154,6 +155,7 @@ type Reader interface {
 	PublicationGeneration(ctx context.Context) (int64, error)
 
 	ClientReader // school clients and their usage (clients.go)
+	WatchReader  // watches and webhook deliveries (watches.go)
 }
 
 // Tx is the write side of the store, valid only inside Store.Update.
@@ -333,6 +335,7 @@ type Tx interface {
 	BumpPublicationGeneration(ctx context.Context) (int64, error)
 
 	ClientWriter // school clients and their usage (clients.go)
+	WatchWriter  // watches and webhook deliveries (watches.go)
 }
 
 // Roles of administrators.

@@ -21,19 +21,23 @@ import (
 //
 // The bans come one per row, the credential repeated; a row with ban id 0
 // (ids start at 1) stands for none.
-const credentialWithBansSQL = `SELECT coalesce(c.certificate_no = k.no, false),
-	coalesce(c.certificate_no, ''), coalesce(c.holder_name, ''), coalesce(c.holder_name_folded, ''),
-	coalesce(c.person_id, 0), coalesce(c.kind, ''), coalesce(c.subject, ''), coalesce(c.issuer, ''),
-	c.issued_on, c.registered_until, coalesce(c.status, ''), c.suspended_until,
-	coalesce(c.status_reason, ''), c.created_at, c.updated_at,
-	coalesce(b.id, 0), coalesce(b.person_id, 0), coalesce(b.scope, ''), b.starts_on, b.ends_on,
-	coalesce(b.reason, ''), coalesce(b.case_id, ''), b.created_at, b.lifted_at
+const credentialWithBansSQL = `SELECT ` + credentialWithBansCols + `
 FROM (SELECT $1::text AS no) AS k
 LEFT JOIN credentials AS c ON c.certificate_no = coalesce(
 	(SELECT certificate_no FROM credentials WHERE certificate_no = k.no),
 	(SELECT min(certificate_no) FROM credentials))
 LEFT JOIN bans AS b ON b.person_id = CASE WHEN c.certificate_no = k.no THEN coalesce(c.person_id, 0) ELSE 0 END
 ORDER BY b.id`
+
+// credentialWithBansCols are the columns of credentialWithBansSQL and
+// credentialsWithBansSQL, over credentials c and bans b for the number k.no.
+const credentialWithBansCols = `coalesce(c.certificate_no = k.no, false),
+	coalesce(c.certificate_no, ''), coalesce(c.holder_name, ''), coalesce(c.holder_name_folded, ''),
+	coalesce(c.person_id, 0), coalesce(c.kind, ''), coalesce(c.subject, ''), coalesce(c.issuer, ''),
+	c.issued_on, c.registered_until, coalesce(c.status, ''), c.suspended_until,
+	coalesce(c.status_reason, ''), c.created_at, c.updated_at,
+	coalesce(b.id, 0), coalesce(b.person_id, 0), coalesce(b.scope, ''), b.starts_on, b.ends_on,
+	coalesce(b.reason, ''), coalesce(b.case_id, ''), b.created_at, b.lifted_at`
 
 // CredentialWithBans returns the credential with that number and its
 // holder's bans, oldest first, read in one statement; ENotFound when there

@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"ethicsportal/store"
@@ -169,11 +171,21 @@ func (t *txn) AddClientUsage(ctx context.Context, rows []store.ClientUsage) erro
 			return store.Errorf(store.ENotFound, "no such client")
 		}
 	}
-	st := t.stmt(ctx, sAddClientUsage)
-	for _, u := range rows {
-		if _, err := st.ExecContext(ctx, u.ClientID, timeArg(u.At), u.Kind, u.CertificateNo, u.Match, u.ReceiptID); err != nil {
-			return wrap("add client usage", err)
-		}
+	if len(rows) == 0 {
+		return nil
 	}
-	return nil
+	arg := make([][6]any, len(rows))
+	for i, u := range rows {
+		match := 0
+		if u.Match {
+			match = 1
+		}
+		arg[i] = [6]any{u.ClientID, timeArg(u.At), u.Kind, u.CertificateNo, match, u.ReceiptID}
+	}
+	b, err := json.Marshal(arg)
+	if err != nil {
+		return fmt.Errorf("sqlite: encode client usage: %w", err)
+	}
+	_, err = t.stmt(ctx, sAddClientUsage).ExecContext(ctx, string(b))
+	return wrap("add client usage", err)
 }

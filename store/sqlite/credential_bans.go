@@ -25,18 +25,22 @@ import (
 //
 // The bans come one per row, the credential repeated; a row with ban id 0
 // (ids start at 1) stands for none.
-const credentialWithBansSQL = `SELECT coalesce(c.certificate_no = k.no, 0),
-	coalesce(c.certificate_no, ''), coalesce(c.holder_name, ''), coalesce(c.holder_name_folded, ''),
-	c.person_id, coalesce(c.kind, ''), coalesce(c.subject, ''), coalesce(c.issuer, ''),
-	c.issued_on, c.registered_until, coalesce(c.status, ''), c.suspended_until,
-	coalesce(c.status_reason, ''), c.created_at, c.updated_at,
-	coalesce(b.id, 0), coalesce(b.person_id, 0), coalesce(b.scope, ''), b.starts_on, b.ends_on,
-	coalesce(b.reason, ''), coalesce(b.case_id, ''), b.created_at, b.lifted_at
+const credentialWithBansSQL = `SELECT ` + credentialWithBansCols + `
 FROM (SELECT ?1 AS no) AS k
 LEFT JOIN credentials AS c ON c.id = coalesce(
 	(SELECT id FROM credentials WHERE certificate_no = k.no),
 	?2 % (SELECT max(id) FROM credentials) + 1)
 LEFT JOIN bans AS b ON b.person_id = CASE WHEN c.certificate_no = k.no THEN coalesce(c.person_id, 0) ELSE 0 END`
+
+// credentialWithBansCols are the columns of credentialWithBansSQL and
+// credentialsWithBansSQL, over credentials c and bans b for the number k.no.
+const credentialWithBansCols = `coalesce(c.certificate_no = k.no, 0),
+	coalesce(c.certificate_no, ''), coalesce(c.holder_name, ''), coalesce(c.holder_name_folded, ''),
+	c.person_id, coalesce(c.kind, ''), coalesce(c.subject, ''), coalesce(c.issuer, ''),
+	c.issued_on, c.registered_until, coalesce(c.status, ''), c.suspended_until,
+	coalesce(c.status_reason, ''), c.created_at, c.updated_at,
+	coalesce(b.id, 0), coalesce(b.person_id, 0), coalesce(b.scope, ''), b.starts_on, b.ends_on,
+	coalesce(b.reason, ''), coalesce(b.case_id, ''), b.created_at, b.lifted_at`
 
 // decoyKey is a non-negative hash of the number (FNV-1a), so that a miss
 // on one number reads the same decoy row each time, as a repeated hit reads

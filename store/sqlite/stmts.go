@@ -38,6 +38,7 @@ const (
 	sCountCredentialsIn
 	sUsers
 	sCredentialWithBans
+	sCredentialsWithBans
 	sCaseByID
 	sCases
 	sCasesByStatus
@@ -192,6 +193,7 @@ var stmtSQL = [numStmts]string{
 	sLastAuditEvent:       `SELECT ` + auditCols + ` FROM audit_events ORDER BY seq DESC LIMIT 1`,
 	sOutboxStats:          `SELECT count(*), min(created_at) FROM outbox WHERE delivered_at IS NULL`,
 	sCredentialWithBans:   credentialWithBansSQL,
+	sCredentialsWithBans:  credentialsWithBansSQL,
 	sCaseByID:             caseByIDSQL,
 	// Separate texts with and without a status, as for actions, so that
 	// each list walks its own index in order.
@@ -281,8 +283,12 @@ var stmtSQL = [numStmts]string{
 	sRotateClientKey: `UPDATE clients SET key_hash = ?3, prev_key_hash = key_hash, prev_key_until = ?4
 		WHERE id = ?1 AND key_hash = ?2`,
 	sClientExists: `SELECT EXISTS (SELECT 1 FROM clients WHERE id = ?)`,
+	// The rows come as one JSON array of [client_id, at, kind, certificate_no,
+	// match, receipt_id] arrays: a batch verification's 500 rows are one
+	// statement, not 500.
 	sAddClientUsage: `INSERT INTO client_usage (client_id, at, kind, certificate_no, match, receipt_id)
-		VALUES (?, ?, ?, ?, ?, ?)`,
+		SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+		FROM json_each(?) ORDER BY key`,
 }
 
 // valuesRows returns rows placeholder tuples of cols each: "(?, ?), (?, ?)".

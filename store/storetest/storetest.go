@@ -105,6 +105,7 @@ var groups = []struct {
 	{"CredentialWithBans", []test{
 		{"AgainstSeparateReads", testCredentialWithBans},
 		{"SeesCommits", testCredentialWithBansSeesCommits},
+		{"Batch", testCredentialsWithBans},
 	}},
 	{"Actions", []test{
 		{"RoundTrip", testActionRoundTrip},
@@ -142,6 +143,7 @@ var groups = []struct {
 		{"PublicationGeneration", testPublicationGeneration},
 	}},
 	{"Clients", clientTests},
+	{"Watches", watchTests},
 	{"Update", []test{
 		{"Rollback", testUpdateRollback},
 		{"RollbackDecision", testUpdateRollbackDecision},
