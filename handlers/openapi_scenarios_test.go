@@ -18,14 +18,17 @@ var notReached = map[string]string{
 // 410, 413, 415, 422, 429), and holds every answer to docs/openapi.yaml.
 func TestResponsesMatchOpenAPI(t *testing.T) {
 	c := newContract(t)
-	e := c.newEnv(map[string]string{"PORTAL_RATE_SEARCH": "100000/s"})
+	e := c.newEnv(map[string]string{"PORTAL_RATE_SEARCH": "100000/s", "PORTAL_WEBHOOK_ALLOW_LOOPBACK": "true"})
 	tm := e.team()
 	contractPublic(t, e, tm)
 	contractAdmin(t, e, tm)
 	contractSchool(t, e, tm)
+	school := e.newClient(tm.admin, "通州区某中学", "verify_batch", "watch", "eligibility").str("api_key")
+	contractBatch(t, e, school)
+	contractWatches(t, c, e, tm, school, e.newClient(tm.admin, "顺义区某小学", "eligibility").str("api_key"))
 	base := e.listen()
 	contractRefusals(t, e, base, tm)
-	c.sweep(t, e, base, tm, sweepTargets(e, tm))
+	c.sweep(t, e, base, tm, school, sweepTargets(e, tm, school))
 	contractLimits(t, c)
 	c.cover(notReached)
 }
@@ -281,8 +284,12 @@ func contractRefusals(t *testing.T, e *env, base string, tm team) {
 
 // sweepTargets makes an object for each documented path with parameters,
 // for the sweep's refusals to name.
-func sweepTargets(e *env, tm team) map[string]string {
+func sweepTargets(e *env, tm team, key string) map[string]string {
 	e.t.Helper()
+	watch := e.do("POST", "/api/v1/watches", map[string]string{"certificate_no": certNo, "name": holder, "callback_url": newHookReceiver(e.t).url}, apiKey(key)...)
+	if watch.status != 201 {
+		e.t.Fatalf("watch: %d %s", watch.status, watch.body)
+	}
 	caseID := e.draftID(tm.editor, nil)
 	action := e.propose(tm.registrar, map[string]any{"kind": "suspend_credential", "certificate_no": certNo, "reason": "调查期间暂停"})
 	client := e.newClient(tm.admin, "东城区某中学", "eligibility").str("client_id")
@@ -297,6 +304,8 @@ func sweepTargets(e *env, tm team) map[string]string {
 		"/api/v1/admin/clients/{id}":                 "/api/v1/admin/clients/" + client,
 		"/api/v1/admin/clients/{id}/rotate":          "/api/v1/admin/clients/" + client + "/rotate",
 		"/api/v1/admin/clients/{id}/usage":           "/api/v1/admin/clients/" + client + "/usage",
+		"/api/v1/watches/{id}":                       "/api/v1/watches/" + watch.str("id"),
+		"/api/v1/watches/{id}/deliveries":            "/api/v1/watches/" + watch.str("id") + "/deliveries",
 	}
 }
 
@@ -305,6 +314,8 @@ func contractLimits(t *testing.T, c *contract) {
 	e := c.newEnv(map[string]string{"PORTAL_RATE_VERIFY": "1/m", "PORTAL_RATE_SEARCH": "1/m", "PORTAL_RATE_LOGIN": "2/m", "PORTAL_RATE_CLIENT": "1/m"})
 	root := e.addUser("root", "admin")
 	key := e.newClient(root, "某校", "eligibility").str("api_key")
+	batch := e.newClient(root, "某中学", "verify_batch").str("api_key")
+	watcher := e.newClient(root, "某小学", "watch").str("api_key")
 	for _, step := range []struct {
 		method, path string
 		body         any
@@ -317,6 +328,12 @@ func contractLimits(t *testing.T, c *contract) {
 		{"GET", "/api/v1/audit/checkpoint", nil, nil},
 		{"POST", "/api/v1/eligibility", map[string]string{"id_number": idNumber(7), "name": "王五"}, bearer(root)},
 		{"GET", "/api/v1/client/checks", nil, apiKey(key)},
+		{"POST", "/api/v1/verifications/batch", map[string]any{"items": []map[string]string{{"certificate_no": certNo, "name": holder}, {"certificate_no": "20191100000000031", "name": "王芳"}}}, apiKey(batch)},
+		{"GET", "/api/v1/watches", nil, apiKey(watcher)},
+		{"GET", "/api/v1/watches/wa_aaaaaaaaaaaaaaaa", nil, apiKey(watcher)},
+		{"GET", "/api/v1/watches/wa_aaaaaaaaaaaaaaaa/deliveries", nil, apiKey(watcher)},
+		{"DELETE", "/api/v1/watches/wa_aaaaaaaaaaaaaaaa", nil, apiKey(watcher)},
+		{"POST", "/api/v1/watches", map[string]string{"certificate_no": certNo, "name": holder, "callback_url": "https://hr.example.cn/hook"}, apiKey(watcher)},
 		{"POST", "/api/v1/auth/login", map[string]string{"username": "root", "password": "wrong"}, nil},
 	} {
 		var r *response

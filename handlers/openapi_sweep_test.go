@@ -17,12 +17,15 @@ import (
 // (415), malformed JSON (400) and one over the limit (413). The operations
 // come from the document, so a new one is swept without a change here.
 // urls gives each documented path with parameters a path to a real object;
-// base is e's address from listen.
-func (c *contract) sweep(t *testing.T, e *env, base string, tm team, urls map[string]string) {
+// base is e's address from listen; key is a school client's API key with
+// every scope.
+func (c *contract) sweep(t *testing.T, e *env, base string, tm team, key string, urls map[string]string) {
 	big := `{"x": "` + strings.Repeat("1", 1<<20) + `"}`
 	// An auditor holds no role but auditor, an editor none but editor:
 	// between them, every role-guarded operation refuses one of them.
 	outsiders := [][]string{bearer(e.addUser("sweep-auditor", "auditor")), bearer(e.addUser("sweep-editor", "editor"))}
+	// Likewise a key with the scope eligibility only, and one with watch only.
+	outsiderKeys := [][]string{apiKey(e.newClient(tm.admin, "扫描一校", "eligibility").str("api_key")), apiKey(e.newClient(tm.admin, "扫描二校", "watch").str("api_key"))}
 
 	paths := c.doc.Paths.InMatchingOrder()
 	sort.Strings(paths)
@@ -51,22 +54,29 @@ func (c *contract) sweep(t *testing.T, e *env, base string, tm team, urls map[st
 			if len(schemes) > 0 {
 				wantProblem(t, e.do(method, url, nil), 401, "unauthorized")
 			}
-			if slices.Contains(schemes, "bearerAuth") && documents("403") && !anyRole[where] {
+			if documents("403") && !anyRole[where] {
+				others := outsiders
+				if !slices.Contains(schemes, "bearerAuth") {
+					others = outsiderKeys
+				}
 				forbidden := false
-				for _, h := range outsiders {
+				for _, h := range others {
 					r := e.do(method, url, nil, h...)
 					forbidden = forbidden || r.status == 403
 				}
 				if !forbidden {
-					t.Errorf("%s documents 403, yet neither an auditor nor an editor is refused", where)
+					t.Errorf("%s documents 403, yet none of %d outsiders is refused", where, len(others))
 				}
 			}
 			if op.RequestBody == nil {
 				continue
 			}
-			auth := bearer(tm.admin)
-			if len(schemes) == 0 {
-				auth = nil
+			var auth []string
+			switch {
+			case slices.Contains(schemes, "bearerAuth"):
+				auth = bearer(tm.admin)
+			case slices.Contains(schemes, "apiKeyAuth"):
+				auth = apiKey(key)
 			}
 			if documents("415") {
 				wantProblem(t, e.do(method, url, "x", append(slices.Clone(auth), "Content-Type", "text/plain")...), 415, "unsupported_media_type")

@@ -31,8 +31,9 @@ type contract struct {
 	doc    *openapi3.T
 	router routers.Router
 
-	mu   sync.Mutex
-	seen map[string]map[int]int // "METHOD /path" of the document -> status -> answers
+	mu       sync.Mutex
+	seen     map[string]map[int]int // "METHOD /path" of the document -> status -> answers
+	webhooks int                    // webhook deliveries checked
 }
 
 func newContract(t *testing.T) *contract {
@@ -151,6 +152,9 @@ func (c *contract) cover(skip map[string]string) {
 				}
 			}
 		}
+	}
+	if len(c.doc.Webhooks) > 0 && c.webhooks == 0 {
+		c.t.Errorf("the document describes webhooks, and no scenario checked a delivery")
 	}
 	sort.Strings(unseen)
 	c.t.Logf("documented answers no scenario produced (not validated here):\n  %s", strings.Join(unseen, "\n  "))
