@@ -45,6 +45,9 @@ type env struct {
 	app   *app.App
 	srv   *handlers.Server
 	clock *clock
+	// observe, when set, is shown every request do sends (its body read
+	// into body) with the answer: the OpenAPI test checks them all.
+	observe func(req *http.Request, body []byte, r *response)
 }
 
 // testConfig is the configuration a test starts from: defaults with
@@ -122,20 +125,24 @@ func (r *response) str(key string) string { s, _ := r.json[key].(string); return
 // []byte (sent as is), or anything else (sent as JSON).
 func (e *env) do(method, path string, body any, headers ...string) *response {
 	e.t.Helper()
-	var rd io.Reader
-	ctype := ""
+	var sent []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd, ctype = strings.NewReader(b), "application/json"
+		sent = []byte(b)
 	case []byte:
-		rd, ctype = bytes.NewReader(b), "application/json"
+		sent = b
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		rd, ctype = bytes.NewReader(raw), "application/json"
+		sent = raw
+	}
+	var rd io.Reader
+	ctype := ""
+	if body != nil {
+		rd, ctype = bytes.NewReader(sent), "application/json"
 	}
 	req := httptest.NewRequest(method, path, rd)
 	if ctype != "" {
@@ -153,6 +160,9 @@ func (e *env) do(method, path string, body any, headers ...string) *response {
 	out := &response{status: res.StatusCode, header: res.Header, body: raw}
 	if strings.Contains(res.Header.Get("Content-Type"), "json") {
 		_ = json.Unmarshal(raw, &out.json)
+	}
+	if e.observe != nil {
+		e.observe(req, sent, out)
 	}
 	return out
 }
