@@ -46,8 +46,8 @@ func ReadBatchCSV(r io.Reader, encoding string) ([]BatchItem, error) {
 			strings.TrimPrefix(err.Error(), "csvfile: "), strings.Join(batchHeader, ","))
 	}
 	if h := cr.Header(); len(h) != len(batchHeader) || h[0] != batchHeader[0] || h[1] != batchHeader[1] {
-		return nil, store.Errorf(store.EInvalidHeader, "the header row is %q; it must be %s, those two columns in that order",
-			strings.Join(h, ","), strings.Join(batchHeader, ","))
+		return nil, store.Errorf(store.EInvalidHeader, "the header row is %q; it must be %s, those two columns in that order, "+
+			"each row on its own line (CR LF or LF)", truncate(printable(strings.Join(h, ",")), 80), strings.Join(batchHeader, ","))
 	}
 	var items []BatchItem
 	for {

@@ -209,3 +209,20 @@ func TestReadBatchCSV(t *testing.T) {
 		})
 	}
 }
+
+// A file with old Mac line ends (CR alone) is one long header row: the
+// problem says what is wrong without repeating the file.
+func TestBatchCSVWithCROnlyLineEnds(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("certificate_no,name\r")
+	for b.Len() < 1<<20 {
+		b.WriteString("20191100000000031,王芳\r")
+	}
+	_, err := ReadBatchCSV(strings.NewReader(b.String()), "")
+	if store.ErrorCode(err) != store.EInvalidHeader {
+		t.Fatalf("error %v, want %s", err, store.EInvalidHeader)
+	}
+	if msg := store.ErrorMessage(err); len(msg) > 400 {
+		t.Fatalf("the problem repeats the file: %d bytes", len(msg))
+	}
+}

@@ -73,7 +73,8 @@ func (e *RowError) Unwrap() error { return e.Err }
 
 // NewReader wraps r. With encoding "" or "auto" it detects: a UTF-8 BOM means UTF-8 (the BOM is
 // dropped); otherwise it sniffs a leading window (64 KiB) and chooses UTF-8 when that window is
-// valid UTF-8 (allowing for a multi-byte sequence cut at the window's end), GB18030 otherwise.
+// valid UTF-8 (allowing for a multi-byte sequence cut at the window's end) or mostly so (see
+// mostlyUTF8: the rows with stray bytes are then refused), GB18030 otherwise.
 // So a GB18030 file whose first 64 KiB are pure ASCII is read as UTF-8, and its later Chinese rows
 // come back as RowErrors; name the encoding for such files. A UTF-16 file (Excel's "Unicode
 // Text") is an error when detecting.
@@ -139,10 +140,36 @@ func chooseEncoding(br *bufio.Reader, name string) (string, error) {
 	if bytes.HasPrefix(window, []byte("\xFF\xFE")) || bytes.HasPrefix(window, []byte("\xFE\xFF")) {
 		return "", errors.New(`csvfile: file is UTF-16 (Excel "Unicode Text"); save it as "CSV UTF-8" instead`)
 	}
-	if validUTF8Window(window, atEOF) {
+	if validUTF8Window(window, atEOF) || mostlyUTF8(window) {
 		return UTF8, nil
 	}
 	return GB18030, nil
+}
+
+// mostlyUTF8 reports whether p reads as UTF-8 with a few stray bytes (a
+// name pasted from a Windows-1252 document into a UTF-8 file) rather than
+// as GB18030: its valid multi-byte UTF-8 sequences outnumber its invalid
+// bytes four to one. GB18030 text forms a valid UTF-8 sequence only by
+// chance, and mostly does not, so it stays GB18030; a UTF-8 file with a
+// stray byte is then read as UTF-8, and the row holding the byte is
+// refused instead of every row being decoded into wrong characters.
+func mostlyUTF8(p []byte) bool {
+	good, bad := 0, 0
+	for len(p) > 0 {
+		r, size := utf8.DecodeRune(p)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			if len(p) < utf8.UTFMax && !utf8.FullRune(p) {
+				p = nil // a sequence cut at the window's end
+				continue
+			}
+			bad++
+		case size > 1:
+			good++
+		}
+		p = p[size:]
+	}
+	return good >= 4*bad && good > 0
 }
 
 func normalizeName(name string) string { return strings.ToLower(strings.TrimSpace(name)) }

@@ -483,3 +483,42 @@ func BenchmarkReader(b *testing.B) {
 		})
 	}
 }
+
+// A UTF-8 file with one stray Windows-1252 byte is still read as UTF-8:
+// its Chinese rows come out right and the stray row is refused, instead of
+// the whole file being decoded as GB18030 into wrong characters. A GBK
+// file stays GB18030.
+func TestStrayByteInUTF8(t *testing.T) {
+	file := "certificate_no,name\n20241117900000020,何敏\n20191100999999999,王芳\n20191100999999998,Ren\xe9e\n"
+	r, err := NewReader(strings.NewReader(file), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Encoding() != UTF8 {
+		t.Fatalf("encoding %s, want UTF-8", r.Encoding())
+	}
+	var names []string
+	var rowErr error
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			rowErr = err
+			continue
+		}
+		names = append(names, rec.Fields["name"])
+	}
+	if strings.Join(names, ",") != "何敏,王芳" || !errors.Is(rowErr, ErrInvalidUTF8) {
+		t.Fatalf("names %q, row error %v", names, rowErr)
+	}
+
+	g, err := NewReader(bytes.NewReader(gbk(t, "certificate_no,name\n20241117900000020,何敏\n20191100999999999,王芳\n")), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Encoding() != GB18030 {
+		t.Fatalf("GBK file read as %s", g.Encoding())
+	}
+}

@@ -187,7 +187,7 @@ func parsePage(c *fiber.Ctx) (app.Page, error) {
 		*f.dst = n
 	}
 	if p.Number < 1 || p.Number > 1_000_000 {
-		return p, store.FieldError(store.EInvalid, "page", "page starts at 1")
+		return p, store.FieldError(store.EInvalid, "page", "page is from 1 to 1000000")
 	}
 	if p.PerPage < 1 || p.PerPage > app.MaxPerPage {
 		return p, store.FieldError(store.EInvalid, "per_page", "per_page is from 1 to %d", app.MaxPerPage)

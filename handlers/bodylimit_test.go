@@ -2,11 +2,14 @@ package handlers_test
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -129,4 +132,30 @@ func (e *env) doNet(base, method, path, body string, headers ...string) *respons
 	r := &response{status: res.StatusCode, header: res.Header, body: raw}
 	json.Unmarshal(raw, &r.json)
 	return r
+}
+
+// A compressed request body is refused before anything reads it: Fiber
+// would inflate it whole, past every body limit. Even a small, valid one.
+func TestCompressedBodiesRefused(t *testing.T) {
+	e := newEnv(t, nil)
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write([]byte(`{"certificate_no":"20191100141000123","name":"张三"}`))
+	w.Close()
+	for _, coding := range []string{"gzip", "deflate", "br", "GZIP", "identity, gzip"} {
+		req := httptest.NewRequest("POST", "/api/v1/verifications", bytes.NewReader(gz.Bytes()))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Encoding", coding)
+		res, err := e.srv.Fiber().Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 415 {
+			t.Fatalf("Content-Encoding %q: %d, want 415", coding, res.StatusCode)
+		}
+	}
+	if r := e.do("POST", "/api/v1/verifications", map[string]string{"certificate_no": "20191100141000123", "name": "张三"}, "Content-Encoding", "identity"); r.status != 200 {
+		t.Fatalf("identity: %d %s", r.status, r.body)
+	}
 }

@@ -21,7 +21,7 @@ func (s *Server) routes() {
 	pageLimit := rateLimit("search", lim.Search) // case pages and the feed share the search allowance
 
 	r := s.fiber
-	r.Use(s.observe, recover.New(), requestIDs, withDeadline(cfg.RequestTimeout), s.securityHeaders, validUTF8, s.clientIPs, refuseConflictingFraming)
+	r.Use(s.observe, recover.New(), requestIDs, refuseContentEncoding, withDeadline(cfg.RequestTimeout), s.securityHeaders, validUTF8, s.clientIPs, refuseConflictingFraming)
 
 	// Operations.
 	r.Get("/healthz", s.healthz)

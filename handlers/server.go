@@ -165,6 +165,23 @@ func refuseConflictingFraming(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// refuseContentEncoding answers 415 to a request whose body is compressed
+// (Content-Encoding other than identity), before anything reads it: Fiber
+// inflates such a body whole when it is first read, so a small compressed
+// body would otherwise grow past every body limit in memory. Clients send
+// bodies as they are; the limits are small enough for that.
+func refuseContentEncoding(c *fiber.Ctx) error {
+	for _, v := range c.Request().Header.PeekAll(fiber.HeaderContentEncoding) {
+		for _, coding := range strings.Split(string(v), ",") {
+			if coding = strings.TrimSpace(coding); coding != "" && !strings.EqualFold(coding, "identity") {
+				c.Set(fiber.HeaderConnection, "close") // the body stays unread
+				return store.Errorf(store.EUnsupported, "compressed request bodies (Content-Encoding) are not accepted; send the body uncompressed")
+			}
+		}
+	}
+	return c.Next()
+}
+
 // Listen serves on addr until Shutdown.
 func (s *Server) Listen(addr string) error { return s.fiber.Listen(addr) }
 
