@@ -315,6 +315,35 @@ func (a *App) RotateClientKey(ctx context.Context, actor, id string) (*RotatedKe
 	return &RotatedKey{ClientID: id, APIKey: key, PrevKeyUntil: until}, nil
 }
 
+// RotateClientSecret gives a client a new webhook secret, shown only in
+// this answer, and audits it as actor (never the secret). Webhooks are
+// signed with the new secret from then on, retries of earlier events
+// included: a school replaces the secret it checks signatures with when it
+// gets the answer. ENotFound for an unknown client; EConflict when another
+// change of the secret landed first.
+func (a *App) RotateClientSecret(ctx context.Context, actor, id string) (clientID, secret string, err error) {
+	var fresh []byte
+	err = a.store.Update(ctx, func(tx store.Tx) error {
+		c, err := tx.ClientByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		next := *c
+		next.SecretVersion = c.SecretVersion + 1
+		fresh = a.webhookSecret(&next)
+		sum := sha256.Sum256(fresh)
+		if err := tx.SetClientSecret(ctx, id, c.SecretVersion, next.SecretVersion, sum[:]); err != nil {
+			return err
+		}
+		return a.record(ctx, tx, actor, "client.rotate_secret", "client:"+id,
+			map[string]any{"client_id": id, "secret_version": next.SecretVersion})
+	})
+	if err != nil {
+		return "", "", clientErr("rotate client secret", id, err)
+	}
+	return id, string(fresh), nil
+}
+
 func clientErr(op, id string, err error) error {
 	switch {
 	case errNotFound(err):

@@ -109,3 +109,39 @@ func TestRecordVerifyUsage(t *testing.T) {
 		t.Fatal("receiptID of junk")
 	}
 }
+
+// Rotating the webhook secret shows a new secret once, makes it the one
+// webhooks are signed with, keeps only its hash, and is conditional on the
+// version it replaced.
+func TestRotateClientSecret(t *testing.T) {
+	a := newBenchApp(t)
+	ctx := context.Background()
+	cl, err := a.CreateClient(ctx, "root", NewClient{Name: "School", Scopes: []string{store.ScopeWatch}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, secret, err := a.RotateClientSecret(ctx, "root", cl.ID)
+	if err != nil || id != cl.ID {
+		t.Fatalf("rotate: %q %v", id, err)
+	}
+	if secret == cl.Secret || len(secret) != 43 {
+		t.Fatalf("new secret %q (old %q)", secret, cl.Secret)
+	}
+	stored, err := a.store.ClientByID(ctx, cl.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(a.webhookSecret(stored)); got != secret || stored.SecretVersion != 2 {
+		t.Fatalf("webhooks would be signed with %q (version %d), want the new %q", got, stored.SecretVersion, secret)
+	}
+	if h := sha256.Sum256([]byte(secret)); string(h[:]) != string(stored.SecretHash) {
+		t.Fatal("the stored hash is not of the new secret")
+	}
+	err = a.store.Update(ctx, func(tx store.Tx) error { return tx.SetClientSecret(ctx, cl.ID, 1, 2, stored.SecretHash) })
+	if !store.IsCode(err, store.EConflict) {
+		t.Fatalf("a write decided on version 1 after version 2: %v, want conflict", err)
+	}
+	if _, _, err := a.RotateClientSecret(ctx, "root", "cl_aaaaaaaaaaaaaaaa"); !store.IsCode(err, store.ENotFound) {
+		t.Fatalf("unknown client: %v", err)
+	}
+}

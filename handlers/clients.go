@@ -114,6 +114,20 @@ func (s *Server) rotateClientKey(c *fiber.Ctx) error {
 	return c.JSON(rotatedKeyJSON{ClientID: k.ClientID, APIKey: k.APIKey, PrevKeyUntil: k.PrevKeyUntil.UTC()})
 }
 
+// rotateClientSecret takes no body: the new secret is the portal's to
+// derive. It is shown in this answer only.
+func (s *Server) rotateClientSecret(c *fiber.Ctx) error {
+	id, err := pathParam(c, "id", "client id")
+	if err != nil {
+		return err
+	}
+	clientID, secret, err := s.app.RotateClientSecret(c.UserContext(), principal(c).Username, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"client_id": clientID, "secret": secret})
+}
+
 func (s *Server) clientUsage(c *fiber.Ctx) error {
 	id, err := pathParam(c, "id", "client id")
 	if err != nil {

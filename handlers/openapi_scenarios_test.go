@@ -164,6 +164,7 @@ func contractSchool(t *testing.T, e *env, tm team) {
 
 	want(t, e.do("GET", "/api/v1/admin/clients", nil, bearer(tm.admin)...), 200)
 	want(t, e.do("POST", "/api/v1/admin/clients/"+idX+"/rotate", nil, bearer(tm.admin)...), 200)
+	want(t, e.do("POST", "/api/v1/admin/clients/"+idX+"/rotate-secret", nil, bearer(tm.admin)...), 200)
 	want(t, e.do("GET", "/api/v1/admin/clients", nil, bearer(tm.admin)...), 200) // with previous_key_until
 	want(t, e.do("GET", "/api/v1/admin/clients/"+idX+"/usage?page=1&per_page=10", nil, bearer(tm.admin)...), 200)
 	want(t, e.do("PATCH", "/api/v1/admin/clients/"+y.str("client_id"), map[string]any{"disabled": true}, bearer(tm.admin)...), 200)
@@ -178,6 +179,7 @@ func contractSchool(t *testing.T, e *env, tm team) {
 	wantProblem(t, e.do("GET", "/api/v1/client/checks?page=0", nil, apiKey(keyX)...), 400, "invalid_field")
 	wantProblem(t, e.do("GET", "/api/v1/admin/clients/cl_aaaaaaaaaaaaaaaa/usage", nil, bearer(tm.admin)...), 404, "not_found")
 	wantProblem(t, e.do("POST", "/api/v1/admin/clients/cl_aaaaaaaaaaaaaaaa/rotate", nil, bearer(tm.admin)...), 404, "not_found")
+	wantProblem(t, e.do("POST", "/api/v1/admin/clients/cl_aaaaaaaaaaaaaaaa/rotate-secret", nil, bearer(tm.admin)...), 404, "not_found")
 	wantProblem(t, e.do("PATCH", "/api/v1/admin/clients/cl_aaaaaaaaaaaaaaaa", map[string]any{"disabled": true}, bearer(tm.admin)...), 404, "not_found")
 	wantProblem(t, e.do("POST", "/api/v1/admin/clients", map[string]any{"name": "某校", "scopes": []string{"everything"}}, bearer(tm.admin)...), 400, "invalid_field")
 }
@@ -302,6 +304,7 @@ func sweepTargets(e *env, tm team, key string) map[string]string {
 		"/api/v1/admin/users/{username}":             "/api/v1/admin/users/rev",
 		"/api/v1/admin/clients/{id}":                 "/api/v1/admin/clients/" + client,
 		"/api/v1/admin/clients/{id}/rotate":          "/api/v1/admin/clients/" + client + "/rotate",
+		"/api/v1/admin/clients/{id}/rotate-secret":   "/api/v1/admin/clients/" + client + "/rotate-secret",
 		"/api/v1/admin/clients/{id}/usage":           "/api/v1/admin/clients/" + client + "/usage",
 		"/api/v1/watches/{id}":                       "/api/v1/watches/" + watch.str("id"),
 		"/api/v1/watches/{id}/deliveries":            "/api/v1/watches/" + watch.str("id") + "/deliveries",

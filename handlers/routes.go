@@ -88,6 +88,7 @@ func (s *Server) routes() {
 	admin.Get("/clients", adminOnly, s.listClients)
 	admin.Patch("/clients/:id", adminOnly, jsonBody, s.patchClient)
 	admin.Post("/clients/:id/rotate", adminOnly, s.rotateClientKey)
+	admin.Post("/clients/:id/rotate-secret", adminOnly, s.rotateClientSecret)
 	admin.Get("/clients/:id/usage", adminOnly, s.clientUsage)
 
 	// School API: an X-API-Key with the route's scope, limited per key (PORTAL_RATE_CLIENT).

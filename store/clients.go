@@ -98,6 +98,12 @@ type ClientWriter interface {
 	// changing nothing, when the key was rotated since fromHash was read.
 	RotateClientKey(ctx context.Context, id string, fromHash, newHash []byte, prevUntil time.Time) error
 
+	// SetClientSecret makes version the client's SecretVersion and hash its
+	// SecretHash, only if the stored SecretVersion is still from.
+	// ENotFound if there is no such client; EConflict, changing nothing,
+	// when the secret was replaced since from was read.
+	SetClientSecret(ctx context.Context, id string, from, version int, hash []byte) error
+
 	// AddClientUsage appends rows (their IDs are the store's to give and
 	// are not set). ENotFound, adding nothing, if a client does not exist.
 	AddClientUsage(ctx context.Context, rows []ClientUsage) error

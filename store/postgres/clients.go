@@ -127,6 +127,14 @@ func (t *tx) RotateClientKey(ctx context.Context, id string, fromHash, newHash [
 	return t.clientWritten(ctx, "rotate client key", id, tag, err, "the client's key was rotated since it was read")
 }
 
+// SetClientSecret replaces the secret's version and hash, conditional on
+// the version it was decided from.
+func (t *tx) SetClientSecret(ctx context.Context, id string, from, version int, hash []byte) error {
+	tag, err := t.tx.Exec(ctx, `UPDATE clients SET secret_version = $3, secret_hash = $4
+		WHERE id = $1 AND secret_version = $2`, id, from, version, hash)
+	return t.clientWritten(ctx, "set client secret", id, tag, err, "the client's secret was replaced since it was read")
+}
+
 // clientWritten turns the outcome of a conditional UPDATE of client id
 // into nil, ENotFound (no such client) or EConflict with msg.
 func (t *tx) clientWritten(ctx context.Context, op, id string, tag pgconn.CommandTag, err error, msg string) error {

@@ -129,6 +129,13 @@ func (t *txn) RotateClientKey(ctx context.Context, id string, fromHash, newHash 
 	return t.clientWritten(ctx, "rotate client key", id, res, err, "the client's key was rotated since it was read")
 }
 
+// SetClientSecret replaces the secret's version and hash, conditional on
+// the version it was decided from.
+func (t *txn) SetClientSecret(ctx context.Context, id string, from, version int, hash []byte) error {
+	res, err := t.stmt(ctx, sSetClientSecret).ExecContext(ctx, id, from, version, blobArg(hash))
+	return t.clientWritten(ctx, "set client secret", id, res, err, "the client's secret was replaced since it was read")
+}
+
 // clientWritten turns the outcome of a conditional UPDATE of client id into
 // nil, ENotFound (no such client) or EConflict with msg (the condition no
 // longer held).

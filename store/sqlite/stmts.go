@@ -96,6 +96,7 @@ const (
 	sCreateClient // clients.go
 	sSetClientDisabled
 	sRotateClientKey
+	sSetClientSecret
 	sClientExists
 	sAddClientUsage
 	numStmts
@@ -282,6 +283,7 @@ var stmtSQL = [numStmts]string{
 	sSetClientDisabled: `UPDATE clients SET disabled = ?3 WHERE id = ?1 AND disabled = ?2`,
 	sRotateClientKey: `UPDATE clients SET key_hash = ?3, prev_key_hash = key_hash, prev_key_until = ?4
 		WHERE id = ?1 AND key_hash = ?2`,
+	sSetClientSecret: `UPDATE clients SET secret_version = ?3, secret_hash = ?4 WHERE id = ?1 AND secret_version = ?2`,
 	sClientExists: `SELECT EXISTS (SELECT 1 FROM clients WHERE id = ?)`,
 	// The rows come as one JSON array of [client_id, at, kind, certificate_no,
 	// match, receipt_id] arrays: a batch verification's 500 rows are one

@@ -15,6 +15,7 @@ var clientTests = []test{
 	{"CreateConflict", testCreateClientConflict},
 	{"SetDisabled", testSetClientDisabled},
 	{"RotateKey", testRotateClientKey},
+	{"SetSecret", testSetClientSecret},
 	{"RotateKeyRace", testRotateClientKeyRace},
 	{"Usage", testClientUsage},
 	{"UsageUnknownClient", testClientUsageUnknownClient},
@@ -270,4 +271,33 @@ func testClientUsageUnknownClient(t *testing.T, s suite) {
 	if err != nil || total != 1 || len(got) != 1 {
 		t.Fatalf("usage after a refused add and a good one: %d rows of %d, %v; want 1", len(got), total, err)
 	}
+}
+
+func testSetClientSecret(t *testing.T, s suite) {
+	st := s.open(t)
+	c := sampleClient("cl_aaaaaaaaaaaaaaaa", t0)
+	createClient(t, st, c)
+	h2 := idHash("second secret")
+	update(t, st, func(tx store.Tx) error { return tx.SetClientSecret(t.Context(), c.ID, c.SecretVersion, c.SecretVersion+1, h2) })
+	want := *c
+	want.SecretVersion, want.SecretHash = c.SecretVersion+1, h2
+	eachReader(t, st, func(t *testing.T, r store.Reader) {
+		got, err := r.ClientByID(t.Context(), c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkEqual(t, "client after the new secret", norm(want), got)
+	})
+	// A change decided from the old version is refused and changes nothing.
+	wantCode(t, "SetClientSecret from a replaced version", failUpdate(t, st, func(tx store.Tx) error {
+		return tx.SetClientSecret(t.Context(), c.ID, c.SecretVersion, c.SecretVersion+1, idHash("third"))
+	}), store.EConflict)
+	got, err := st.ClientByID(t.Context(), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkEqual(t, "client after the refused change", norm(want), got)
+	wantCode(t, "SetClientSecret of an unknown client", failUpdate(t, st, func(tx store.Tx) error {
+		return tx.SetClientSecret(t.Context(), "cl_none", 1, 2, h2)
+	}), store.ENotFound)
 }
