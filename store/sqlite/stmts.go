@@ -284,7 +284,7 @@ var stmtSQL = [numStmts]string{
 	sRotateClientKey: `UPDATE clients SET key_hash = ?3, prev_key_hash = key_hash, prev_key_until = ?4
 		WHERE id = ?1 AND key_hash = ?2`,
 	sSetClientSecret: `UPDATE clients SET secret_version = ?3, secret_hash = ?4 WHERE id = ?1 AND secret_version = ?2`,
-	sClientExists: `SELECT EXISTS (SELECT 1 FROM clients WHERE id = ?)`,
+	sClientExists:    `SELECT EXISTS (SELECT 1 FROM clients WHERE id = ?)`,
 	// The rows come as one JSON array of [client_id, at, kind, certificate_no,
 	// match, receipt_id] arrays: a batch verification's 500 rows are one
 	// statement, not 500.

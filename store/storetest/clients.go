@@ -278,7 +278,9 @@ func testSetClientSecret(t *testing.T, s suite) {
 	c := sampleClient("cl_aaaaaaaaaaaaaaaa", t0)
 	createClient(t, st, c)
 	h2 := idHash("second secret")
-	update(t, st, func(tx store.Tx) error { return tx.SetClientSecret(t.Context(), c.ID, c.SecretVersion, c.SecretVersion+1, h2) })
+	update(t, st, func(tx store.Tx) error {
+		return tx.SetClientSecret(t.Context(), c.ID, c.SecretVersion, c.SecretVersion+1, h2)
+	})
 	want := *c
 	want.SecretVersion, want.SecretHash = c.SecretVersion+1, h2
 	eachReader(t, st, func(t *testing.T, r store.Reader) {
