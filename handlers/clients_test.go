@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -372,5 +373,26 @@ func TestClientBadInput(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatalf("%d client audit events, want the one creation", n)
+	}
+}
+
+// Two X-API-Key headers are refused, whichever is valid.
+func TestSeveralAPIKeyHeaders(t *testing.T) {
+	e := newEnv(t, nil)
+	tm := e.team()
+	key := e.newClient(tm.admin, "朝阳区某小学", "verify_batch", "eligibility", "watch").str("api_key")
+	if r := e.do("GET", "/api/v1/client/checks", nil, "X-API-Key", key); r.status != 200 {
+		t.Fatalf("one key: %d %s", r.status, r.body)
+	}
+	req := httptest.NewRequest("GET", "/api/v1/client/checks", nil)
+	req.Header.Add("X-API-Key", key)
+	req.Header.Add("X-API-Key", key)
+	res, err := e.srv.Fiber().Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 401 {
+		t.Fatalf("two X-API-Key headers: %d, want 401", res.StatusCode)
 	}
 }

@@ -24,6 +24,11 @@ const (
 // check (a batch) spends the rest with chargeClient.
 func (s *Server) schoolClient(scope string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		if len(c.Request().Header.PeekAll(headerAPIKey)) > 1 {
+			// Which one would count is a guess a proxy and the portal may
+			// make differently: refuse the ambiguity.
+			return store.Errorf(store.EUnauthorized, "send one X-API-Key header, not several")
+		}
 		key := c.Get(headerAPIKey)
 		if key == "" {
 			return store.Errorf(store.EUnauthorized, "a valid API key is required in the X-API-Key header")
