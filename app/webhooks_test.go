@@ -42,7 +42,7 @@ func onBackends(t *testing.T, test func(t *testing.T, f *hookFixture)) {
 	}
 }
 
-func newHookFixture(t *testing.T, backend string) *hookFixture {
+func newHookFixture(t *testing.T, backend string, opts ...app.Option) *hookFixture {
 	t.Helper()
 	dir := t.TempDir()
 	f := &fixture{now: start, path: filepath.Join(dir, "portal.db")}
@@ -66,8 +66,8 @@ func newHookFixture(t *testing.T, backend string) *hookFixture {
 		t.Fatal(err)
 	}
 	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)),
-		app.WithStore(st), app.WithClock(f.clock),
-		app.WithWebhookTiming(app.WebhookTiming{Timeout: 5 * time.Second}))
+		append([]app.Option{app.WithStore(st), app.WithClock(f.clock),
+			app.WithWebhookTiming(app.WebhookTiming{Timeout: 5 * time.Second})}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
