@@ -46,7 +46,8 @@ func TestReasonHidesAddresses(t *testing.T) {
 	closedURL := "http://" + closed.Addr().String() + "/hook"
 	closed.Close()
 
-	loopbackOK := webhook.NewSender(webhook.Options{AllowLoopback: true, Timeout: 300 * time.Millisecond})
+	loopbackOK := webhook.NewSender(webhook.Options{AllowLoopback: true, Timeout: 5 * time.Second})
+	impatient := webhook.NewSender(webhook.Options{AllowLoopback: true, Timeout: 300 * time.Millisecond})
 	public := webhook.NewSender(webhook.Options{Timeout: 5 * time.Second})
 	deliver := func(s *webhook.Sender, u string) error {
 		r := s.Deliver(context.Background(), webhook.Delivery{URL: u, EventID: "ev", Secret: []byte("k"), Body: []byte("{}"), At: time.Now()})
@@ -74,7 +75,7 @@ func TestReasonHidesAddresses(t *testing.T) {
 	}{
 		{"unknown name", deliver(public, "https://no-such-host.invalid/hook"), webhook.ReasonUnresolved},
 		{"loopback at connection", refusedErr, webhook.ReasonRefusedAddr},
-		{"timeout", deliver(loopbackOK, hang.URL), webhook.ReasonTimeout},
+		{"timeout", deliver(impatient, hang.URL), webhook.ReasonTimeout},
 		{"connection refused", deliver(loopbackOK, closedURL), webhook.ReasonConnRefused},
 		{"500", deliver(loopbackOK, status.URL+"/500"), "receiver answered 500"},
 		{"410", deliver(loopbackOK, status.URL+"/410"), webhook.ReasonGone},
