@@ -30,15 +30,21 @@ const watchCreateAttempts = 3
 // number and name do not match the register: the same whatever missed.
 const errWatchNoMatch = "no credential in the register matches this certificate number and name"
 
-// CreateWatch records a watch of the credential for client c, with the
-// client's usage record (watch_create) in the same transaction. The
+// CreateWatch records a watch of the credential for client c. The
 // certificate number and the name must match the register as a
 // verification matches them, else EUnknownRef with one message whatever
 // missed (the number unknown, or the name another's), after the same store
 // work; the callback URL must pass webhook.ValidateURL under
 // PORTAL_WEBHOOK_ALLOW_LOOPBACK (EInvalid on field callback_url, checked
 // before the register is read). EConflict when the client already watches
-// the credential. Nothing is stored unless every check passes.
+// the credential.
+//
+// A creation is a check of number and name, and every one that reaches
+// the register is the client's use (watch_create) with what it found:
+// match true with the watch (in the watch's own transaction), true with a
+// 409 (the client learnt that number and name belong together), false
+// with a 422, which stores nothing else. A request refused before the
+// register is read (a bad field) checked nothing and records nothing.
 func (a *App) CreateWatch(ctx context.Context, cl *store.Client, in WatchInput) (*store.Watch, error) {
 	no, err := NormaliseCertificateNo(in.CertificateNo)
 	if err != nil {
@@ -61,12 +67,16 @@ func (a *App) CreateWatch(ctx context.Context, cl *store.Client, in WatchInput) 
 		return nil, err
 	}
 	// The read of a verification: a decoy row for an unknown number, and
-	// the name compared in constant time, so a miss costs what a hit does.
+	// the name compared in constant time, so a miss costs what a hit does
+	// (each then writes its usage row in one transaction).
 	c, _, err := a.store.CredentialWithBans(ctx, no)
 	if err != nil && !errNotFound(err) {
 		return nil, internal("watch", err)
 	}
 	if err != nil || subtle.ConstantTimeCompare([]byte(c.HolderNameFolded), []byte(folded)) != 1 {
+		if err := a.RecordUsage(ctx, cl, watchUsage(store.UsageWatchCreate, no, false)); err != nil {
+			return nil, err
+		}
 		return nil, store.FieldError(store.EUnknownRef, "certificate_no", errWatchNoMatch)
 	}
 	w := &store.Watch{ClientID: cl.ID, CertificateNo: no, CallbackURL: u.String(), CreatedAt: a.now()}
@@ -76,7 +86,7 @@ func (a *App) CreateWatch(ctx context.Context, cl *store.Client, in WatchInput) 
 			if err := tx.CreateWatch(ctx, w); err != nil {
 				return err
 			}
-			return a.recordUsageIn(ctx, tx, cl, []store.ClientUsage{WatchUsage(store.UsageWatchCreate, no)})
+			return a.recordUsageIn(ctx, tx, cl, []store.ClientUsage{watchUsage(store.UsageWatchCreate, no, true)})
 		})
 		if err == nil {
 			return w, nil
@@ -86,6 +96,9 @@ func (a *App) CreateWatch(ctx context.Context, cl *store.Client, in WatchInput) 
 		}
 		// The id was taken (beyond belief) or the client watches it already.
 		if _, taken := a.store.WatchByID(ctx, w.ID); taken != nil || attempt == watchCreateAttempts {
+			if err := a.RecordUsage(ctx, cl, watchUsage(store.UsageWatchCreate, no, true)); err != nil {
+				return nil, err
+			}
 			return nil, store.FieldError(store.EConflict, "certificate_no", "this client already watches certificate %s; delete that watch first to change its callback", no)
 		}
 	}
@@ -117,7 +130,10 @@ func (a *App) ownWatch(ctx context.Context, r store.Reader, clientID, id string)
 
 // DeleteWatch ends one of the client's watches, with its usage record
 // (watch_delete); its pending deliveries are not sent. ENotFound as for
-// Watch.
+// Watch, recording nothing. The record's match is true: a deletion checks
+// nothing against the register, and a recorded one always found and ended
+// a standing watch of the client's, made from a matching check of that
+// number (false would read as a miss that never happened).
 func (a *App) DeleteWatch(ctx context.Context, cl *store.Client, id string) error {
 	err := a.store.Update(ctx, func(tx store.Tx) error {
 		w, err := a.ownWatch(ctx, tx, cl.ID, id)
@@ -127,7 +143,7 @@ func (a *App) DeleteWatch(ctx context.Context, cl *store.Client, id string) erro
 		if err := tx.DeleteWatch(ctx, id, a.now()); err != nil {
 			return err
 		}
-		return a.recordUsageIn(ctx, tx, cl, []store.ClientUsage{WatchUsage(store.UsageWatchDelete, w.CertificateNo)})
+		return a.recordUsageIn(ctx, tx, cl, []store.ClientUsage{watchUsage(store.UsageWatchDelete, w.CertificateNo, true)})
 	})
 	return internal("delete watch", err)
 }
@@ -142,6 +158,10 @@ func (a *App) WatchDeliveries(ctx context.Context, cl *store.Client, id string, 
 	return ds, total, internal("webhook deliveries", err)
 }
 
+// errClientDisabled is clientWebhookSecret's error for a disabled client;
+// its text is shown to the client as the delivery's last error.
+var errClientDisabled = errors.New("the client is disabled")
+
 // clientWebhookSecret is the key a client's deliveries are signed with:
 // its webhook secret (webhookSecret), as the client was shown it. ENotFound
 // when the client no longer exists (its deliveries fail at once); a
@@ -153,7 +173,16 @@ func (a *App) clientWebhookSecret(ctx context.Context, clientID string) ([]byte,
 		return nil, err
 	}
 	if c.Disabled {
-		return nil, errors.New("the client is disabled")
+		return nil, errClientDisabled
 	}
 	return a.webhookSecret(c), nil
+}
+
+// watchUsage is WatchUsage with what the request found: for watch_create
+// whether number and name matched the register, for watch_delete true
+// (see DeleteWatch).
+func watchUsage(kind, no string, match bool) store.ClientUsage {
+	u := WatchUsage(kind, no)
+	u.Match = match
+	return u
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -220,10 +221,12 @@ func (a *App) expandHolderChanged(ctx context.Context, ev *holderChanged) (int, 
 // WebhookTiming is the delivery loop's timing. The zero value of a field
 // means its default.
 type WebhookTiming struct {
-	Lease   time.Duration // how long a claimed delivery stays this instance's; default 2m
-	Poll    time.Duration // how often an idle loop looks for due deliveries; default 2s
-	Batch   int           // deliveries claimed at once, sent concurrently; default 16
-	Timeout time.Duration // bounds one attempt; default 10s
+	Lease time.Duration // how long a claimed delivery stays this instance's; default 2m
+	Poll  time.Duration // how often an idle loop looks for due deliveries; default 2s
+	// Concurrency bounds the attempts in flight at once on this instance,
+	// each to a different watch; default 8.
+	Concurrency int
+	Timeout     time.Duration // bounds one attempt; default 10s
 }
 
 func (t WebhookTiming) withDefaults() WebhookTiming {
@@ -233,13 +236,14 @@ func (t WebhookTiming) withDefaults() WebhookTiming {
 	if t.Poll <= 0 {
 		t.Poll = 2 * time.Second
 	}
-	if t.Batch <= 0 {
-		t.Batch = 16
+	if t.Concurrency <= 0 {
+		t.Concurrency = 8
 	}
 	if t.Timeout <= 0 {
 		t.Timeout = 10 * time.Second
 	}
-	// Every attempt of a batch ends well inside its lease.
+	// Every attempt ends well inside its lease: a delivery is claimed only
+	// when a slot is free to send it at once.
 	t.Timeout = min(t.Timeout, t.Lease/3)
 	return t
 }
@@ -270,10 +274,24 @@ func (a *App) wakeWebhooks() {
 	}
 }
 
-// RunWebhooks sends due webhook deliveries until ctx ends. Every instance
-// runs one; leases keep two from sending one delivery at the same moment.
+// RunWebhooks sends due webhook deliveries until ctx ends, then waits for
+// the attempts in flight (ended by ctx) to record their outcome. Every
+// instance runs one; leases keep two from sending one delivery at the same
+// moment.
+//
+// Attempts do not wait for one another: up to Concurrency are in flight,
+// and whenever one ends, or new deliveries are recorded, the loop claims
+// as many more as it has free slots. A receiver that hangs for the whole
+// attempt timeout holds one slot, not every other watch's events. A
+// watch's own events still go out one at a time, in order: a delivery is
+// not due while an older one of its watch is pending, in flight included.
 func (a *App) RunWebhooks(ctx context.Context) {
 	owner := "webhooks-" + randomHex(6)
+	slots := a.hooks.timing.Concurrency
+	done := make(chan struct{}, slots) // an attempt ended; never blocks: at most slots in flight
+	inFlight := 0
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -282,35 +300,44 @@ func (a *App) RunWebhooks(ctx context.Context) {
 			return
 		case <-a.hooks.wake:
 		case <-timer.C:
+		case <-done:
+			inFlight--
 		}
-		n, err := a.DrainWebhooks(ctx, owner)
-		if err != nil && ctx.Err() == nil {
-			a.log.Warn("webhooks", "err", err)
+		for ended := true; ended; {
+			select {
+			case <-done:
+				inFlight--
+			default:
+				ended = false
+			}
 		}
-		if n == a.hooks.timing.Batch {
-			a.wakeWebhooks()
+		if free := slots - inFlight; free > 0 {
+			ds, err := a.claimWebhooks(ctx, owner, free)
+			if err != nil && ctx.Err() == nil {
+				a.log.Warn("webhooks", "err", err)
+			}
+			for i := range ds {
+				inFlight++
+				wg.Go(func() {
+					defer func() { done <- struct{}{} }()
+					if err := a.attemptDelivery(ctx, owner, &ds[i]); err != nil && ctx.Err() == nil {
+						a.log.Warn("webhooks", "err", err)
+					}
+				})
+			}
 		}
 		timer.Reset(a.hooks.timing.Poll)
 	}
 }
 
-// DrainWebhooks claims one batch of due deliveries for owner, attempts
-// them concurrently and records each outcome; it returns how many it
-// claimed. RunWebhooks calls it in a loop; tests call it to step.
+// DrainWebhooks claims up to Concurrency due deliveries for owner,
+// attempts them concurrently, waits for every attempt and records each
+// outcome; it returns how many it claimed. Tests call it to step; the
+// running loop is RunWebhooks, which does not wait for a batch.
 func (a *App) DrainWebhooks(ctx context.Context, owner string) (int, error) {
-	now := a.now()
-	// An idle table is the usual case: look on the read side first.
-	if n, err := a.store.DueWebhookDeliveries(ctx, now); err != nil || n == 0 {
-		return 0, internal("due webhook deliveries", err)
-	}
-	var ds []store.WebhookDelivery
-	err := a.store.Update(ctx, func(tx store.Tx) error {
-		var err error
-		ds, err = tx.ClaimWebhookDeliveries(ctx, store.WebhookClaim{Owner: owner, Now: now, Lease: a.hooks.timing.Lease, Limit: a.hooks.timing.Batch})
-		return err
-	})
+	ds, err := a.claimWebhooks(ctx, owner, a.hooks.timing.Concurrency)
 	if err != nil {
-		return 0, internal("claim webhook deliveries", err)
+		return 0, err
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(ds))
@@ -326,6 +353,22 @@ func (a *App) DrainWebhooks(ctx context.Context, owner string) (int, error) {
 	return len(ds), nil
 }
 
+// claimWebhooks leases up to limit due deliveries to owner.
+func (a *App) claimWebhooks(ctx context.Context, owner string, limit int) ([]store.WebhookDelivery, error) {
+	now := a.now()
+	// An idle table is the usual case: look on the read side first.
+	if n, err := a.store.DueWebhookDeliveries(ctx, now); err != nil || n == 0 {
+		return nil, internal("due webhook deliveries", err)
+	}
+	var ds []store.WebhookDelivery
+	err := a.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		ds, err = tx.ClaimWebhookDeliveries(ctx, store.WebhookClaim{Owner: owner, Now: now, Lease: a.hooks.timing.Lease, Limit: limit})
+		return err
+	})
+	return ds, internal("claim webhook deliveries", err)
+}
+
 // maxDeliveryError bounds the error text kept with a delivery.
 const maxDeliveryError = 500
 
@@ -338,25 +381,38 @@ func (a *App) attemptDelivery(ctx context.Context, owner string, d *store.Webhoo
 	if err != nil {
 		return internal("webhook watch", err)
 	}
+	// reason is what the client is shown of a failure (last_error): a
+	// fixed class, never the raw error, which names addresses and the
+	// resolver; that goes to the log.
 	var res webhook.Result
+	var reason string
 	secret, err := a.clientWebhookSecret(ctx, w.ClientID)
 	switch {
 	case !w.DeletedAt.IsZero() || w.Paused:
-		res = webhook.Result{Err: fmt.Errorf("the watch was deleted or paused")}
+		reason = "the watch was deleted or paused"
+		res = webhook.Result{Err: errors.New(reason)}
 	case errNotFound(err):
-		res = webhook.Result{Err: fmt.Errorf("the watch's client no longer exists")}
+		reason = "the watch's client no longer exists"
+		res = webhook.Result{Err: errors.New(reason)}
+	case errors.Is(err, errClientDisabled):
+		reason = err.Error() + "; the delivery will be retried"
+		res = webhook.Result{Err: err, Retry: true}
 	case err != nil:
+		reason = "the portal could not prepare the delivery; it will be retried"
 		res = webhook.Result{Err: err, Retry: true}
 	default:
 		actx, cancel := context.WithTimeout(ctx, a.hooks.timing.Timeout)
 		res = a.hooks.sender.Deliver(actx, webhook.Delivery{URL: w.CallbackURL, EventID: d.EventID, Secret: secret, Body: d.Payload, At: a.now()})
 		cancel()
+		reason = res.Reason()
 	}
 	at := a.now()
 	r := store.WebhookResult{Status: store.DeliveryDelivered, At: at, StatusCode: res.StatusCode}
 	pause := ""
 	if !res.Delivered() {
-		r.Error = res.Err.Error()
+		a.log.Info("webhooks: an attempt failed", "watch", w.ID, "client", w.ClientID, "event", d.EventID,
+			"attempt", d.Attempts, "status", res.StatusCode, "err", res.Err)
+		r.Error = reason
 		if len(r.Error) > maxDeliveryError {
 			r.Error = r.Error[:maxDeliveryError]
 		}

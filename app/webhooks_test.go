@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -41,7 +42,7 @@ func onBackends(t *testing.T, test func(t *testing.T, f *hookFixture)) {
 	}
 }
 
-func newHookFixture(t *testing.T, backend string) *hookFixture {
+func newHookFixture(t *testing.T, backend string, opts ...app.Option) *hookFixture {
 	t.Helper()
 	dir := t.TempDir()
 	f := &fixture{now: start, path: filepath.Join(dir, "portal.db")}
@@ -65,8 +66,8 @@ func newHookFixture(t *testing.T, backend string) *hookFixture {
 		t.Fatal(err)
 	}
 	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)),
-		app.WithStore(st), app.WithClock(f.clock),
-		app.WithWebhookTiming(app.WebhookTiming{Timeout: 5 * time.Second}))
+		append([]app.Option{app.WithStore(st), app.WithClock(f.clock),
+			app.WithWebhookTiming(app.WebhookTiming{Timeout: 5 * time.Second})}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,10 +480,27 @@ func testCreateWatchRefusals(t *testing.T, f *hookFixture) {
 	if _, err := f.app.Watch(ctx, f.cl["cl_one"], w.ID); !store.IsCode(err, store.ENotFound) {
 		t.Errorf("a deleted watch: %v, want not_found", err)
 	}
-	// The client's use is on record: the watch made and ended, nothing of the refusals.
+	// The client's use is on record, newest first: every check of number
+	// and name with what it found (the 422s false, the 201 and the 409
+	// true), the deletion (true: it found and ended a standing watch);
+	// nothing of the requests refused before the register was read.
 	rows, total, err := f.app.ClientChecks(ctx, f.cl["cl_one"], app.Page{Number: 1, PerPage: 20})
-	if err != nil || total != 2 || rows[0].Kind != store.UsageWatchDelete || rows[1].Kind != store.UsageWatchCreate ||
-		rows[0].CertificateNo != "20191100000000007" || rows[1].CertificateNo != "20191100000000007" {
-		t.Errorf("usage of cl_one: %+v (%d), %v; want watch_create then watch_delete of the certificate", rows, total, err)
+	type use struct {
+		kind, no string
+		match    bool
+	}
+	want := []use{
+		{store.UsageWatchDelete, "20191100000000007", true},
+		{store.UsageWatchCreate, "20191100000000007", true}, // the 409
+		{store.UsageWatchCreate, "20191100000000007", true}, // the 201
+		{store.UsageWatchCreate, "20191100000009999", false},
+		{store.UsageWatchCreate, "20191100000000007", false}, // the wrong name
+	}
+	var got []use
+	for _, r := range rows {
+		got = append(got, use{r.Kind, r.CertificateNo, r.Match})
+	}
+	if err != nil || total != len(want) || !slices.Equal(got, want) {
+		t.Errorf("usage of cl_one: %+v (%d), %v; want %+v", got, total, err, want)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"syscall"
 	"time"
@@ -158,6 +159,10 @@ type Result struct {
 // Delivered reports whether the receiver took the event.
 func (r Result) Delivered() bool { return r.Err == nil }
 
+// Reason is Reason(r.Err): what the client may be told of a failed
+// attempt, "" for a delivered one. r.Err itself is for the server log.
+func (r Result) Reason() string { return Reason(r.Err) }
+
 // ErrRedirect is a Result's error when the receiver answered with a
 // redirect: it is not followed, and the delivery failed.
 var ErrRedirect = errors.New("webhook: the receiver answered with a redirect, which is not followed")
@@ -181,7 +186,13 @@ func (s *Sender) Deliver(ctx context.Context, d Delivery) Result {
 	req.Header.Set(HeaderSignature, Sign(d.Secret, ts, d.Body))
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return Result{Err: fmt.Errorf("webhook: %w", err), Retry: true}
+		// *url.Error repeats the URL, which may carry the receiver's own
+		// token: what failed is enough for the log.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return Result{Err: fmt.Errorf("webhook: POST: %w", err), Retry: true}
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponse))
 	resp.Body.Close()
@@ -191,9 +202,9 @@ func (s *Sender) Deliver(ctx context.Context, d Delivery) Result {
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		r.Err, r.Retry = ErrRedirect, true
 	case resp.StatusCode == http.StatusGone:
-		r.Err = errors.New("webhook: the receiver answered 410 Gone")
+		r.Err = &statusError{code: resp.StatusCode}
 	default:
-		r.Err, r.Retry = fmt.Errorf("webhook: the receiver answered %d", resp.StatusCode), true
+		r.Err, r.Retry = &statusError{code: resp.StatusCode}, true
 	}
 	return r
 }
