@@ -396,3 +396,17 @@ func TestSeveralAPIKeyHeaders(t *testing.T) {
 		t.Fatalf("two X-API-Key headers: %d, want 401", res.StatusCode)
 	}
 }
+
+// An eligibility body with a field the API does not know is refused, by
+// key and by token alike, and records nothing.
+func TestEligibilityUnknownField(t *testing.T) {
+	e := newEnv(t, nil)
+	tm := e.team()
+	key := e.newClient(tm.admin, "朝阳区某小学", "eligibility").str("api_key")
+	body := map[string]any{"id_number": idNumber(7), "name": "王五", "idnumber": "x"}
+	wantProblem(t, e.do("POST", "/api/v1/eligibility", body, apiKey(key)...), 400, "unknown_field")
+	wantProblem(t, e.do("POST", "/api/v1/eligibility", body, bearer(tm.registrar)...), 400, "unknown_field")
+	if checks := e.checksOf(key); len(checks) != 0 {
+		t.Fatalf("a refused check was recorded: %v", checks)
+	}
+}

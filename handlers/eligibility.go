@@ -30,10 +30,12 @@ func toEligibilityJSON(e *app.Eligibility) eligibilityJSON {
 }
 
 // eligibility answers an admin (token) or a school client (API key with
-// the eligibility scope); a client's check is recorded as its use.
+// the eligibility scope); a client's check is recorded as its use. Its
+// body is read strictly, as every admin request's and the other School API
+// bodies are: a misspelt field is a 400, not a silent miss.
 func (s *Server) eligibility(c *fiber.Ctx) error {
 	var req eligibilityRequest
-	if err := decodeJSON(c, &req, false); err != nil {
+	if err := decodeJSON(c, &req, true); err != nil {
 		return err
 	}
 	var (
