@@ -102,7 +102,7 @@ func (a *App) CreateClient(ctx context.Context, actor string, in NewClient) (*Cr
 	if err != nil {
 		return nil, err
 	}
-	c := &store.Client{ID: clientIDPrefix + raw, Name: name, Scopes: scopes, SecretVersion: 1, CreatedAt: a.now(), CreatedBy: actor}
+	c := &store.Client{ID: clientIDPrefix + raw, Name: name, Scopes: scopes, SecretVersion: 1, CreatedAt: a.now().UTC().Truncate(time.Second), CreatedBy: actor}
 	key, hash, err := newAPIKey(c.ID)
 	if err != nil {
 		return nil, err
