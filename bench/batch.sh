@@ -34,8 +34,8 @@
 #
 # Only 127.0.0.1 is ever targeted; the server is stopped on exit.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 case ${1:-} in -h | --help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
 
 N=${N:-100000}
@@ -57,18 +57,10 @@ KEEP=${KEEP:-0}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'batch.sh: %s\n' "$*" >&2; exit 1; }
 command -v wrk >/dev/null 2>&1 || die "wrk is needed (bench/verify.sh installs it)"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ethicsportal-batch.XXXXXX")
 PIDS=()
-stop_pid() {
-	if kill -0 "$1" 2>/dev/null; then
-		kill -TERM "$1" 2>/dev/null || true
-		wait "$1" 2>/dev/null || true
-	fi
-}
 cleanup() {
 	local pid
 	for pid in ${PIDS[@]+"${PIDS[@]}"}; do stop_pid "$pid"; done
@@ -77,26 +69,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-	local p i
-	for i in $(seq 200); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-wait_healthz() {
-	local i
-	for i in $(seq 300); do
-		kill -0 "$1" 2>/dev/null || die "the server on port $2 exited (see $WORK/*.log)"
-		if curl -fsS -o /dev/null "http://127.0.0.1:$2/healthz" 2>/dev/null; then return 0; fi
-		sleep 0.1
-	done
-	die "no answer on http://127.0.0.1:$2/healthz after 30s"
-}
 
 SERVE=()
 LOAD=()
@@ -161,7 +133,6 @@ curl -fsS "$B/api/v1/verifications/batch" -H "X-API-Key: $API_KEY" -H 'Content-T
 	--data-binary "$(printf 'certificate_no,name\n%s,%s\n00000000000000000,%s\n' "$first_no" "$first_name" "$first_name")" |
 	grep -q '^{"results":\[{"match":true.*{"match":false' || die "the batch does not answer as expected"
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 CLK_TCK=$(getconf CLK_TCK)
 # run label script conns duration: wrk against the server; keeps a BENCH
 # line with the server's CPU time added (cpu_us, cpu_us_per_req).
@@ -177,7 +148,6 @@ run() {
 	}' >"$WORK/bench-$label.txt"
 	[ -s "$WORK/bench-$label.txt" ] || die "no BENCH line from wrk ($label)"
 }
-field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$WORK/bench-$1.txt"; }
 
 if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
 	run warmup-single bench/verify.lua "$CONNS" "$WARMUP"

@@ -67,8 +67,8 @@
 # wrk is installed with apt-get when missing, as in verify.sh; redis-server
 # and redis-cli must be installed.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 case ${1:-} in -h | --help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
 
 DURATION=${DURATION:-10s}
@@ -91,8 +91,6 @@ KEEP=${KEEP:-0}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'redis.sh: %s\n' "$*" >&2; exit 1; }
 
 if ! command -v wrk >/dev/null 2>&1; then # as verify.sh does
 	log "installing wrk"
@@ -108,13 +106,6 @@ done
 # --- processes and clean-up ---------------------------------------------------
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ethicsportal-redis.XXXXXX")
 PIDS=()
-stop_pid() {
-	local pid=$1
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-}
 cleanup() {
 	local pid
 	for pid in ${PIDS[@]+"${PIDS[@]}"}; do stop_pid "$pid"; done
@@ -124,28 +115,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 TAKEN_PORT=""
-free_port() { # a loopback port nothing answers on and not handed out before
-	local p i
-	for i in $(seq 200); do
-		p=$((20000 + RANDOM % 40000))
-		case " $TAKEN_PORT " in *" $p "*) continue ;; esac
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
 
-wait_url() { # pid url: until url answers 200, or the process dies
-	local pid=$1 url=$2 i
-	for i in $(seq 600); do
-		kill -0 "$pid" 2>/dev/null || die "the process for $url exited (see $WORK/*.log)"
-		if curl -fsS -o /dev/null "$url" 2>/dev/null; then return 0; fi
-		sleep 0.1
-	done
-	die "no answer from $url after 60s"
-}
 
 SERVE=(taskset -c "$SERVER_CPU" env GOMAXPROCS=1)
 LOAD=(taskset -c "$LOAD_CPU")
@@ -275,7 +245,6 @@ expect_commands search-cache 5 "$q"
 expect_commands search-memory 0 "$q"
 
 # --- runs ---------------------------------------------------------------------------
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 CLK_TCK=$(getconf CLK_TCK)
 
 # load name conns duration label: one run; the BENCH line, with the
@@ -315,7 +284,6 @@ fill_cache() {
 	keys=$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" --scan --pattern 'bench:search-cache:c:*' | wc -l)
 	log "search-cache: $keys answers in Redis"
 }
-field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$WORK/bench-$1.txt"; }
 
 if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
 	set -- $CONNS

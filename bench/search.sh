@@ -44,8 +44,8 @@
 #
 # Only 127.0.0.1 is targeted; every process started is stopped on exit.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 case ${1:-} in -h | --help) usage; exit 0 ;; "") ;; *) usage >&2; exit 2 ;; esac
 
 N=${N:-100000}
@@ -66,18 +66,9 @@ KEEP=${KEEP:-0}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'search.sh: %s\n' "$*" >&2; exit 1; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ethicsportal-search.XXXXXX")
 PIDS=()
-stop_pid() {
-	local pid=$1
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-}
 cleanup() {
 	local pid
 	for pid in ${PIDS[@]+"${PIDS[@]}"}; do stop_pid "$pid"; done
@@ -86,28 +77,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-	local p i
-	for i in $(seq 200); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
 
 # wait_url pid url: until url answers 200, or the process dies.
-wait_url() {
-	local pid=$1 url=$2 i
-	for i in $(seq 600); do
-		kill -0 "$pid" 2>/dev/null || die "the process for $url exited (see $WORK/*.log)"
-		if curl -fsS -o /dev/null "$url" 2>/dev/null; then return 0; fi
-		sleep 0.1
-	done
-	die "no answer from $url after 60s"
-}
 
 SERVE=()
 LOAD=()
@@ -167,7 +138,6 @@ start_meili() {
 
 # --- one backend ---------------------------------------------------------------------
 # bench_line name: the BENCH line of a run, from $WORK/bench-<name>.txt.
-field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$WORK/bench-$1.txt"; }
 
 # portal_runs backend cache label: serve (pinned) and load it with each variant.
 portal_runs() {

@@ -56,8 +56,8 @@
 # figures move with its load; the ratio against the trivial server measured
 # in the same round is the comparable one.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
-usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do # settings come from the environment, but for --unpinned
 	case $1 in
 	--unpinned) PIN=0 ;;
@@ -88,8 +88,6 @@ KEEP=${KEEP:-0}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'verify.sh: %s\n' "$*" >&2; exit 1; }
 
 # --- wrk --------------------------------------------------------------------
 if ! command -v wrk >/dev/null 2>&1; then
@@ -103,13 +101,6 @@ fi
 # --- processes and clean-up ---------------------------------------------------
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ethicsportal-verify.XXXXXX")
 PIDS=()
-stop_pid() { # pid: SIGTERM, then wait for it (it is our child)
-	local pid=$1
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-}
 cleanup() {
 	local pid
 	for pid in ${PIDS[@]+"${PIDS[@]}"}; do stop_pid "$pid"; done
@@ -119,29 +110,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # free_port prints a loopback port nothing answers on.
-free_port() {
-	local p i
-	for i in $(seq 200); do
-		p=$((20000 + RANDOM % 40000))
-		case " ${TAKEN_PORT:-} " in *" $p "*) continue ;; esac
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
 
 # wait_healthz pid port: until GET /healthz answers 200, or the process dies.
-wait_healthz() {
-	local pid=$1 port=$2 i
-	for i in $(seq 300); do
-		kill -0 "$pid" 2>/dev/null || die "the server on port $port exited (see $WORK/*.log)"
-		if curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then return 0; fi
-		sleep 0.1
-	done
-	die "no answer on http://127.0.0.1:$port/healthz after 30s"
-}
 
 # Pinned, servers run on SERVER_CPU with GOMAXPROCS=1 and wrk on LOAD_CPU.
 SERVE=()
@@ -266,7 +236,6 @@ for p in "${PORTALS[@]}"; do
 done
 
 # cpu_ticks pid: the process's user + system CPU time so far, in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 CLK_TCK=$(getconf CLK_TCK)
 
 # run_wrk label port duration [pid]: prints wrk's report, keeps its BENCH
@@ -289,7 +258,6 @@ run_wrk() {
 		mv "$WORK/bench-$label.tmp" "$WORK/bench-$label.txt"
 	fi
 }
-field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$WORK/bench-$1.txt"; }
 
 if [ "$WARMUP" != 0 ] && [ "$WARMUP" != 0s ]; then
 	run_wrk warmup-trivial "$TRIVIAL_PORT" "$WARMUP"
