@@ -62,7 +62,12 @@ func (a *App) setUpLimits(ctx context.Context) error {
 	a.redis, a.limits = c, lim
 	a.sessions = redis.NewSessions(c, breaker, sessionTTL, a.sessionSource)
 	a.consumers = append(a.consumers, sessionsConsumer{a})
-	a.sessions.StartResync()
+	if a.indexMode == indexServe {
+		// A serving instance makes its copy before the first admin request;
+		// an operator's command (no index) leaves it to the servers, whose
+		// first token check would start it anyway.
+		a.sessions.StartResync()
+	}
 	answers := redis.NewCache(c, breaker, searchCacheTTL)
 	if !a.searchCacheGiven {
 		a.searchCache = tieredCache{local: a.searchCache, shared: answers}

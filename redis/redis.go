@@ -1,6 +1,8 @@
 // Package redis holds every use of Redis in the portal: the connection, the
-// shared rate limiter and its fallback to the in-process one. No other
-// package imports go-redis.
+// shared rate limiter and its fallback to the in-process one behind a
+// circuit breaker, the shared answer cache with its stampede guard, and the
+// copy of the deny list and users' states (Sessions). No other package
+// imports go-redis.
 package redis
 
 import (

@@ -144,8 +144,8 @@ func (t *tx) clientWritten(ctx context.Context, op, id string, tag pgconn.Comman
 	if tag.RowsAffected() == 1 {
 		return nil
 	}
-	var exists bool
-	if err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM clients WHERE id = $1)`, id).Scan(&exists); err != nil {
+	exists, err := t.exists(ctx, `SELECT EXISTS (SELECT 1 FROM clients WHERE id = $1)`, id)
+	if err != nil {
 		return wrap(op, err)
 	}
 	if !exists {

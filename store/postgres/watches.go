@@ -239,7 +239,7 @@ func (t *tx) ClaimWebhookDeliveries(ctx context.Context, c store.WebhookClaim) (
 	case c.Limit <= 0:
 		return []store.WebhookDelivery{}, nil
 	}
-	return collectDeliveries(t.tx.Query(ctx, `WITH due AS (
+	return collectDeliveries(t.tx.Query(ctx, `WITH due AS MATERIALIZED (
 			SELECT d.id FROM webhook_deliveries d
 			WHERE d.status = 'pending' AND d.next_attempt_at <= $1
 				AND (d.lease_until IS NULL OR d.lease_until <= $1)

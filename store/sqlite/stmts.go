@@ -278,8 +278,8 @@ var stmtSQL = [numStmts]string{
 	sBumpPublicationGeneration: `UPDATE publication_generation SET generation = generation + 1 WHERE id = 1 RETURNING generation`,
 	sCreateClient: `INSERT INTO clients (` + clientCols + `) VALUES ` + valuesRows(1, clientColCount) + `
 		ON CONFLICT (id) DO NOTHING`,
-	// Both writes are conditional on the state they were decided from: of
-	// two admins changing one client at once, the second matches no row.
+	// Each client write is conditional on the state it was decided from:
+	// of two overlapping changes of one client, the second matches no row.
 	sSetClientDisabled: `UPDATE clients SET disabled = ?3 WHERE id = ?1 AND disabled = ?2`,
 	sRotateClientKey: `UPDATE clients SET key_hash = ?3, prev_key_hash = key_hash, prev_key_until = ?4
 		WHERE id = ?1 AND key_hash = ?2`,
