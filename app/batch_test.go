@@ -49,6 +49,7 @@ func sameAnswer(t *testing.T, a *App, what string, got, want *Verification) {
 	t.Helper()
 	g, w := *got, *want
 	g.Receipt, w.Receipt, g.CheckedAt, w.CheckedAt = "", "", time.Time{}, time.Time{}
+	g.ReceiptID, w.ReceiptID = "", "" // each receipt has its own id, as its own bytes
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("%s: batch answered %+v, a single check %+v", what, g, w)
 	}

@@ -8,7 +8,6 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -381,13 +380,13 @@ func (a *App) usagePage(ctx context.Context, id string, page Page) ([]store.Clie
 // VerifyUsage is the usage record of a qualification check of the
 // normalised certificate number no that answered v.
 func VerifyUsage(no string, v *Verification) store.ClientUsage {
-	return store.ClientUsage{Kind: store.UsageVerify, CertificateNo: no, Match: v.Match, ReceiptID: receiptID(v.Receipt)}
+	return store.ClientUsage{Kind: store.UsageVerify, CertificateNo: no, Match: v.Match, ReceiptID: v.ReceiptID}
 }
 
 // EligibilityUsage is the usage record of an eligibility check that
 // answered e: never the ID number, nor its hash.
 func EligibilityUsage(e *Eligibility) store.ClientUsage {
-	return store.ClientUsage{Kind: store.UsageEligibility, Match: e.Match, ReceiptID: receiptID(e.Receipt)}
+	return store.ClientUsage{Kind: store.UsageEligibility, Match: e.Match, ReceiptID: e.ReceiptID}
 }
 
 // WatchUsage is the usage record of a watch set up (store.UsageWatchCreate)
@@ -412,27 +411,6 @@ func (a *App) recordUsageIn(ctx context.Context, tx store.Tx, c *store.Client, r
 		rows[i].ClientID, rows[i].At = c.ID, now
 	}
 	return tx.AddClientUsage(ctx, rows)
-}
-
-// receiptID returns the jti of a receipt this App signed, "" when it has
-// none: the payload is read, not verified, since it was made here.
-func receiptID(receipt string) string {
-	_, rest, ok := strings.Cut(receipt, ".")
-	payload, _, ok2 := strings.Cut(rest, ".")
-	if !ok || !ok2 {
-		return ""
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(payload)
-	if err != nil {
-		return ""
-	}
-	var c struct {
-		ID string `json:"jti"`
-	}
-	if json.Unmarshal(raw, &c) != nil {
-		return ""
-	}
-	return c.ID
 }
 
 // ClientEligibility is CheckEligibility for a school client holding the

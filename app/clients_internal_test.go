@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -144,4 +146,25 @@ func TestRotateClientSecret(t *testing.T) {
 	if _, _, err := a.RotateClientSecret(ctx, "root", "cl_aaaaaaaaaaaaaaaa"); !store.IsCode(err, store.ENotFound) {
 		t.Fatalf("unknown client: %v", err)
 	}
+}
+
+// receiptID reads the jti of a receipt, "" when it has none: the
+// recorded id must be the one in the receipt the school was given.
+func receiptID(receipt string) string {
+	_, rest, ok := strings.Cut(receipt, ".")
+	payload, _, ok2 := strings.Cut(rest, ".")
+	if !ok || !ok2 {
+		return ""
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return ""
+	}
+	var c struct {
+		ID string `json:"jti"`
+	}
+	if json.Unmarshal(raw, &c) != nil {
+		return ""
+	}
+	return c.ID
 }

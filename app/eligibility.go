@@ -19,6 +19,7 @@ type Eligibility struct {
 	Bans      []store.Ban // bans in force or yet to start, when Match
 	CheckedAt time.Time
 	Receipt   string
+	ReceiptID string // the receipt's jti, as recorded of a school's checks
 }
 
 const checkEligibility = "eligibility"
@@ -80,5 +81,6 @@ func (a *App) eligibility(ctx context.Context, hash []byte, folded string) (*Eli
 	if e.Receipt, err = a.signReceipt(&claims, now); err != nil {
 		return nil, err
 	}
+	e.ReceiptID = claims.ID
 	return e, nil
 }

@@ -28,6 +28,7 @@ type Verification struct {
 	Bans       []store.Ban // bans in force or yet to start
 	CheckedAt  time.Time
 	Receipt    string // compact JWS over ReceiptClaims
+	ReceiptID  string // the receipt's jti, as recorded of a school's checks
 }
 
 // ReceiptClaims are the claims of a verification receipt. Anyone can check
@@ -118,6 +119,7 @@ func (a *App) answer(no, folded string, c *store.Credential, bans []store.Ban, n
 	if v.Receipt, err = a.signReceipt(&claims, now); err != nil {
 		return nil, err
 	}
+	v.ReceiptID = claims.ID
 	return v, nil
 }
 
