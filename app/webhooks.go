@@ -386,9 +386,13 @@ func (a *App) attemptDelivery(ctx context.Context, owner string, d *store.Webhoo
 	// resolver; that goes to the log.
 	var res webhook.Result
 	var reason string
-	secret, err := a.clientWebhookSecret(ctx, w.ClientID)
+	var secret []byte
+	standing := w.DeletedAt.IsZero() && !w.Paused
+	if standing { // the client is read only for a delivery that may go out
+		secret, err = a.clientWebhookSecret(ctx, w.ClientID)
+	}
 	switch {
-	case !w.DeletedAt.IsZero() || w.Paused:
+	case !standing:
 		reason = "the watch was deleted or paused"
 		res = webhook.Result{Err: errors.New(reason)}
 	case errNotFound(err):
