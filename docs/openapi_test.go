@@ -106,6 +106,10 @@ type route struct {
 	method, path string
 	line         int
 	rateLimited  bool // a handler in its chain comes from rateLimit(...)
+	// page is a route for people, not the API: the page middleware is in
+	// its chain (or its group's), or it serves /static/. Pages are HTML
+	// and are not described by the OpenAPI document.
+	page bool
 }
 
 func (r route) key() string { return r.method + " " + r.path }
@@ -141,8 +145,17 @@ func parseRoutes(t *testing.T) []route {
 		t.Fatalf("%s: no method routes()", routesFile)
 	}
 
-	prefix := map[string]string{} // router variable -> its path prefix
-	limiters := map[string]bool{} // variables holding a rateLimit(...) handler
+	prefix := map[string]string{}   // router variable -> its path prefix
+	limiters := map[string]bool{}   // variables holding a rateLimit(...) handler
+	pageGroups := map[string]bool{} // router variables whose group is made of pages
+	isPageMark := func(args []ast.Expr) bool {
+		for _, a := range args {
+			if id, ok := a.(*ast.Ident); ok && id.Name == "page" {
+				return true
+			}
+		}
+		return false
+	}
 	// prefixOf resolves a router expression: a known variable, the server's
 	// Fiber app (s.fiber), or a Group call on either.
 	var prefixOf func(e ast.Expr) (string, bool)
@@ -182,6 +195,9 @@ func parseRoutes(t *testing.T) []route {
 				}
 				if p, ok := prefixOf(n.Rhs[i]); ok {
 					prefix[id.Name] = p
+					if call, ok := n.Rhs[i].(*ast.CallExpr); ok && isPageMark(call.Args) {
+						pageGroups[id.Name] = true
+					}
 				}
 				if call, ok := n.Rhs[i].(*ast.CallExpr); ok {
 					if fid, ok := call.Fun.(*ast.Ident); ok && fid.Name == "rateLimit" {
@@ -215,7 +231,12 @@ func parseRoutes(t *testing.T) []route {
 			if !ok {
 				t.Fatalf("%s:%d: a route path that is not a string literal", routesFile, line)
 			}
-			r := route{method: method, path: openAPIPath(t, joinPath(base, p), line), line: line}
+			full := joinPath(base, p)
+			if id, ok := sel.X.(*ast.Ident); (ok && pageGroups[id.Name]) || isPageMark(n.Args[1:]) || strings.HasPrefix(full, "/static/") {
+				routes = append(routes, route{method: method, path: full, line: line, page: true})
+				return true
+			}
+			r := route{method: method, path: openAPIPath(t, full, line), line: line}
 			for _, a := range n.Args[1:] {
 				if id, ok := a.(*ast.Ident); ok && limiters[id.Name] {
 					r.rateLimited = true
@@ -305,6 +326,9 @@ func TestEveryRouteIsDocumented(t *testing.T) {
 	ops := operations(t, doc)
 	registered := map[string]bool{}
 	for _, r := range parseRoutes(t) {
+		if r.page {
+			continue
+		}
 		if r.method == "HEAD" && registered["GET "+r.path] {
 			continue
 		}

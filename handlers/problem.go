@@ -148,11 +148,13 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	p.Type = "urn:ethicsportal:problem:" + p.Code
 	p.Title = titleOf(p.Status)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Status(p.Status)
-	if err := c.JSON(p); err != nil {
-		return err
+	if !wantsPage(c) || s.site == nil || s.errorPage(c, p) != nil {
+		c.Status(p.Status)
+		if err := c.JSON(p); err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, "application/problem+json")
 	}
-	c.Set(fiber.HeaderContentType, "application/problem+json")
 	if c.Locals(localObserved) == nil {
 		// Refused by the server before any route or middleware ran (a
 		// body over the limit, headers too large): still one access line.

@@ -102,6 +102,36 @@ func (s *Server) routes() {
 	api.Get("/watches/:id", noStore, watcher, s.watch)
 	api.Delete("/watches/:id", noStore, watcher, s.deleteWatch)
 	api.Get("/watches/:id/deliveries", noStore, watcher, s.watchDeliveries)
+	// Pages for people (web.go): HTML, Chinese first, errors as pages.
+	r.Get("/static/*", s.static)
+
+	// Pages: home, search and cases (pages_public.go).
+	r.Get("/", page, pageLimit, s.homePage)
+	r.Get("/cases", page, pageLimit, s.searchPage)
+	r.Get("/cases/:id", page, pageLimit, s.casePage)
+
+	// Pages: verification and receipts (pages_verify.go).
+	r.Get("/verify", page, s.verifyPage)
+	r.Post("/verify", page, noStore, verifyLimit, jsonBody, s.verifyForm)
+	r.Get("/receipts/check", page, s.receiptCheckPage)
+	r.Post("/receipts/check", page, noStore, verifyLimit, jsonBody, s.receiptCheckForm)
+
+	// Pages: about the portal and its methods (pages_about.go).
+	r.Get("/about", page, s.aboutPage)
+
+	// The console: a session cookie and a form token on every change (web_session.go).
+	r.Get("/admin/login", page, noStore, s.consoleLoginPage)
+	r.Post("/admin/login", page, noStore, jsonBody, s.consoleLogin)
+	console := r.Group("/admin", page, s.consoleSession, jsonBody, s.consoleForms)
+	console.Get("/", s.consoleHome)
+	console.Post("/logout", s.consoleLogout)
+
+	// Console: users and clients (console_users.go).
+
+	// Console: cases and actions (console_cases.go, console_actions.go).
+
+	// Console: credentials, bans and audit (console_credentials.go, console_audit.go).
+
 	// Staff eligibility: a school's key with the eligibility scope (its check recorded), or an
 	// admin token with a role that may check, limited per client IP as verifications are.
 	api.Post("/eligibility", noStore, ifAPIKey(s.schoolClient(store.ScopeEligibility)),

@@ -1,5 +1,6 @@
 // Package handlers is the HTTP side of Ethics Portal, on Fiber v2: the
-// routing table (routes.go), middleware, the JSON API and, later, the pages.
+// routing table (routes.go), middleware, the JSON API, the pages for people
+// (web*.go, pages_*.go) and the admin console (console_*.go).
 // Handlers parse and validate input, call the app, and respond; every error
 // becomes an RFC 9457 problem response in one place (problem.go).
 package handlers
@@ -7,6 +8,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"log/slog"
 	"strings"
 	"sync"
@@ -17,6 +19,7 @@ import (
 
 	"ethicsportal/app"
 	"ethicsportal/docs"
+	"ethicsportal/static"
 	"ethicsportal/store"
 )
 
@@ -40,6 +43,9 @@ type Server struct {
 
 	readyMu  sync.Mutex
 	notReady string // the parts /readyz last found unreachable, for logging changes only
+
+	site        *site                 // the pages' templates and strings
+	staticFiles map[string]staticFile // what /static/ serves
 
 	// openapiJSONDoc converts docs.OpenAPI to JSON on the first request
 	// for it and hands back that result after: most servers never serve it.
@@ -86,8 +92,28 @@ func New(a *app.App, log *slog.Logger) *Server {
 		}
 		return fasthttp.RequestConfig{MaxRequestBodySize: limit}
 	}
+	s.site, s.staticFiles = mustSite()
 	s.routes()
 	return s
+}
+
+// mustSite parses the embedded templates, strings and assets. They are part
+// of the binary, and a test parses them, so a failure here is a build
+// mistake, not a condition to run with.
+func mustSite() (*site, map[string]staticFile) {
+	st, err := newSite()
+	if err != nil {
+		panic(err)
+	}
+	web, err := fs.Sub(static.Web, "web")
+	if err != nil {
+		panic(err)
+	}
+	files, err := loadStatic(web)
+	if err != nil {
+		panic(err)
+	}
+	return st, files
 }
 
 // bodyLimitFor is the most body bytes the server reads for a request,

@@ -1,5 +1,6 @@
 // Package static embeds the files the portal ships inside its binary: the
-// synthetic demo data set now, and templates, styles and scripts later.
+// synthetic demo data set, and the web pages' templates, styles, scripts
+// and message catalogues.
 package static
 
 import "embed"
@@ -9,3 +10,11 @@ import "embed"
 //
 //go:embed demo
 var Demo embed.FS
+
+// Web holds what the pages are made of: templates/ (html/template files,
+// one per page plus the shared layout), assets/ (served under /static/) and
+// i18n/ (the UI's strings in Simplified Chinese and English, one file per
+// part of the site).
+//
+//go:embed web
+var Web embed.FS

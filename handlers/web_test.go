@@ -1,0 +1,187 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestPagesSpeakChineseFirst(t *testing.T) {
+	e := newEnv(t, nil)
+	b := e.browser()
+	p := b.get("/")
+	if p.status != 200 || !strings.HasPrefix(p.header.Get("Content-Type"), "text/html") {
+		t.Fatalf("home: %d %s", p.status, p.header.Get("Content-Type"))
+	}
+	p.mustHave(t, `<html lang="zh-CN">`, "北京市教师师德信息公开平台", `href="#main"`, `<main id="main"`)
+	if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+		t.Fatalf("CSP %q", csp)
+	}
+
+	// Accept-Language decides when nothing was chosen...
+	b.lang = "en-GB,en;q=0.9,zh;q=0.5"
+	b.get("/").mustHave(t, `<html lang="en">`, "Beijing Teacher Ethics Portal")
+	b.lang = "fr, zh-TW;q=0.8, en;q=0.3"
+	b.get("/").mustHave(t, `<html lang="zh-CN">`)
+
+	// ...and a choice by the switch is remembered over it.
+	b.lang = "zh-CN"
+	p = b.get("/?lang=en")
+	p.mustHave(t, `<html lang="en">`, `href="/?lang=zh"`)
+	b.get("/").mustHave(t, `<html lang="en">`)
+	b.get("/?lang=zh").mustHave(t, `<html lang="zh-CN">`)
+	b.get("/").mustHave(t, `<html lang="zh-CN">`)
+}
+
+func TestPagesHaveNoInlineScriptOrStyle(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, path := range []string{"/", "/admin/login", "/no-such-page"} {
+		p := e.browser().get(path)
+		for _, bad := range []string{"<script>", " style=", "<style", " onclick=", " onload=", "javascript:"} {
+			if p.has(bad) {
+				t.Errorf("%s holds %q", path, bad)
+			}
+		}
+	}
+}
+
+func TestStaticAssetsAreFingerprinted(t *testing.T) {
+	e := newEnv(t, nil)
+	p := e.browser().get("/")
+	i := strings.Index(p.body, `href="/static/css/portal.css?v=`)
+	if i < 0 {
+		t.Fatalf("no fingerprinted stylesheet:\n%s", p.body)
+	}
+	href := p.body[i+6:]
+	href = href[:strings.IndexByte(href, '"')]
+	r := e.do("GET", strings.ReplaceAll(href, "&amp;", "&"), nil)
+	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/css") ||
+		!strings.Contains(r.header.Get("Cache-Control"), "immutable") {
+		t.Fatalf("%s: %d %v", href, r.status, r.header)
+	}
+	if r := e.do("GET", "/static/css/portal.css?v=stale", nil); r.status != 200 || strings.Contains(r.header.Get("Cache-Control"), "immutable") {
+		t.Fatalf("stale fingerprint: %d %v", r.status, r.header)
+	}
+	if r := e.do("GET", "/static/../static.go", nil); r.status != 404 {
+		t.Fatalf("outside the assets: %d", r.status)
+	}
+}
+
+func TestErrorsArePagesForBrowsersAndProblemsForTheAPI(t *testing.T) {
+	e := newEnv(t, nil)
+	p := e.browser().get("/no-such-page")
+	if p.status != 404 || !strings.HasPrefix(p.header.Get("Content-Type"), "text/html") {
+		t.Fatalf("browser 404: %d %s", p.status, p.header.Get("Content-Type"))
+	}
+	p.mustHave(t, "未找到该页面")
+	// A script asking for the same address, and a browser asking the API, get problems.
+	r := e.do("GET", "/no-such-page", nil)
+	wantProblem(t, r, 404, "not_found")
+	r = e.do("GET", "/api/v1/nothing", nil, "Accept", "text/html")
+	wantProblem(t, r, 404, "not_found")
+}
+
+func TestConsoleSignInSetsAStrictHttpOnlyCookie(t *testing.T) {
+	e := newEnv(t, nil)
+	// Unsigned visitors are sent to the sign-in page, and brought back.
+	b := e.browser()
+	p := b.get("/admin?x=1")
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/admin/login?next=%2Fadmin%3Fx%3D1" {
+		t.Fatalf("redirect: %d %q", p.status, p.header.Get("Location"))
+	}
+
+	b = e.signIn("ann", "editor")
+	p = b.get("/admin")
+	p.mustHave(t, "ann", `name="_csrf"`)
+	var session *http.Cookie
+	for _, c := range b.jar.Cookies(&url.URL{Scheme: "http", Host: "example.com", Path: "/admin"}) {
+		if c.Name == "portal_session" {
+			session = c
+		}
+	}
+	if session == nil {
+		t.Fatal("no session cookie")
+	}
+	// The cookie's attributes are what the jar does not keep: read them off a fresh sign-in.
+	e.addUser("bob", "editor")
+	b2 := e.browser()
+	b2.get("/admin/login")
+	res := b2.post("/admin/login", url.Values{"username": {"bob"}, "password": {"correct horse battery bob"}})
+	var raw string
+	for _, v := range res.header.Values("Set-Cookie") {
+		if strings.HasPrefix(v, "portal_session=") {
+			raw = strings.ToLower(v)
+		}
+	}
+	for _, want := range []string{"httponly", "samesite=strict", "path=/admin"} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("session cookie %q lacks %s", raw, want)
+		}
+	}
+
+	// The API does not take the cookie in place of a bearer token.
+	r := e.do("GET", "/api/v1/admin/me", nil, "Cookie", "portal_session="+session.Value)
+	wantProblem(t, r, 401, "unauthorized")
+}
+
+func TestConsoleFormsNeedTheirToken(t *testing.T) {
+	e := newEnv(t, nil)
+	b := e.signIn("ann", "editor")
+	b.get("/admin")
+	// Without the token, or with another session's, signing out is refused and the session stays.
+	other := e.signIn("bob", "editor")
+	other.get("/admin")
+	for _, tok := range []string{"", "forged", other.lastCSRF} {
+		p := b.post("/admin/logout", url.Values{"_csrf": {tok}})
+		if p.status != 403 {
+			t.Fatalf("token %q: %d", tok, p.status)
+		}
+		if b.get("/admin").status != 200 {
+			t.Fatal("session ended by a forged form")
+		}
+	}
+	p := b.post("/admin/logout", nil)
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("sign out: %d %s", p.status, p.body)
+	}
+	if p := b.get("/admin"); p.status != http.StatusSeeOther {
+		t.Fatalf("after sign-out: %d", p.status)
+	}
+}
+
+func TestConsoleSignInFormNeedsItsCookie(t *testing.T) {
+	e := newEnv(t, nil)
+	e.addUser("ann", "editor")
+	// A form posted from elsewhere carries no token matching the browser's cookie.
+	b := e.browser()
+	p := b.post("/admin/login", url.Values{"username": {"ann"}, "password": {"correct horse battery ann"}, "_csrf": {strings.Repeat("a", 43)}})
+	if p.status != 403 {
+		t.Fatalf("forged sign-in: %d", p.status)
+	}
+	b.get("/admin/login")
+	p = b.post("/admin/login", url.Values{"username": {"ann"}, "password": {"wrong"}})
+	if p.status != 401 {
+		t.Fatalf("wrong password: %d", p.status)
+	}
+	p.mustHave(t, "用户名、密码或验证码不正确")
+}
+
+func TestSafeNextStaysOnTheConsole(t *testing.T) {
+	e := newEnv(t, nil)
+	e.addUser("ann", "editor")
+	for next, want := range map[string]string{
+		"/admin/cases":         "/admin/cases",
+		"//evil.example/admin": "/admin",
+		"https://evil.example": "/admin",
+		"/adminx/../..":        "/adminx/../..",
+		"/cases":               "/admin",
+	} {
+		b := e.browser()
+		b.get("/admin/login")
+		p := b.post("/admin/login", url.Values{"username": {"ann"}, "password": {"correct horse battery ann"}, "next": {next}})
+		if got := p.header.Get("Location"); got != want {
+			t.Errorf("next %q: went to %q, want %q", next, got, want)
+		}
+	}
+}
