@@ -471,3 +471,8 @@ func (n *netLog) requests() []request {
 	}
 	return out
 }
+
+// errMissing says that a page lacks what a test needs, and where to look.
+func errMissing(what, where string) error {
+	return fmt.Errorf("%s not found on %s", what, where)
+}

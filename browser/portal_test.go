@@ -15,6 +15,7 @@ import (
 	"ethicsportal/auth"
 	"ethicsportal/config"
 	"ethicsportal/handlers"
+	"ethicsportal/store"
 )
 
 // portal is the portal under test: the real app and its HTTP server on a
@@ -135,4 +136,33 @@ func (p *portal) close() {
 	if p.dir != "" {
 		_ = os.RemoveAll(p.dir)
 	}
+}
+
+// caseIDs returns up to n ids of demo cases in status, oldest first, that
+// the public can see (for withdrawn ones: that were public when withdrawn
+// and still answer 410).
+func (p *portal) caseIDs(t *testing.T, status string, n int) []string {
+	t.Helper()
+	ctx := context.Background()
+	cases, _, err := p.app.Store().Cases(ctx, store.CaseFilter{Status: status, Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range cases {
+		pub, wd, err := p.app.PublishedCase(ctx, c.ID)
+		if err != nil {
+			continue
+		}
+		if (status == store.CasePublished && pub != nil) || (status == store.CaseWithdrawn && wd != nil) {
+			ids = append(ids, c.ID)
+		}
+		if len(ids) == n {
+			break
+		}
+	}
+	if len(ids) == 0 {
+		t.Fatalf("the demo data holds no public %s case", status)
+	}
+	return ids
 }
