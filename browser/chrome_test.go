@@ -431,7 +431,9 @@ func (n *netLog) wait(ctx context.Context) error {
 		n.mu.Lock()
 		var pending []string
 		for _, id := range n.order {
-			if r := n.reqs[id]; !r.done {
+			// Chromium asks for a favicon by itself, after the page, and
+			// may never report the end of that request.
+			if r := n.reqs[id]; !r.done && !strings.HasSuffix(r.url, "/favicon.ico") {
 				pending = append(pending, r.url)
 			}
 		}
