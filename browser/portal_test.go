@@ -52,6 +52,7 @@ func TestMain(m *testing.M) {
 // makes its own records, so the others do not see it.
 func thePortal(t *testing.T) *portal {
 	t.Helper()
+	browserEnv(t) // skips (or fails, under CI) before the portal's start when there is no browser
 	sharedOnce.Do(func() {
 		start := time.Now()
 		sharedPortal = startPortal()
