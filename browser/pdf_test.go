@@ -32,8 +32,14 @@ func pdfText(data []byte) (string, error) {
 			dict = body[:i]
 			raw := bytes.TrimPrefix(body[i+len("stream"):], []byte("\r"))
 			raw = bytes.TrimPrefix(raw, []byte("\n"))
-			if j := bytes.LastIndex(raw, []byte("endstream")); j >= 0 {
-				raw = bytes.TrimRight(raw[:j], "\r\n")
+			if m := pdfLength.FindSubmatch(dict); m != nil {
+				if l, err := strconv.Atoi(string(m[1])); err == nil && l <= len(raw) {
+					raw = raw[:l]
+				}
+			} else if j := bytes.LastIndex(raw, []byte("endstream")); j >= 0 {
+				raw = raw[:j]
+				raw = bytes.TrimSuffix(raw, []byte("\n"))
+				raw = bytes.TrimSuffix(raw, []byte("\r"))
 			}
 			if bytes.Contains(dict, []byte("/FlateDecode")) {
 				zr, err := zlib.NewReader(bytes.NewReader(raw))
@@ -118,6 +124,7 @@ func pdfText(data []byte) (string, error) {
 var (
 	pdfObject = regexp.MustCompile(`(?s)(\d+) 0 obj(.*?)endobj`)
 	pdfRef    = regexp.MustCompile(`(\d+) 0 R`)
+	pdfLength = regexp.MustCompile(`/Length\s+(\d+)(?:\s*/|\s*>>)`) // a direct length, not a reference
 	pdfPage   = regexp.MustCompile(`/Type\s*/Page[^s]`)
 	// A font selection (/F4 16 Tf) or a hex string (<0012...>); hex
 	// dictionaries (<<) never occur in a content stream's text.

@@ -111,7 +111,7 @@ func TestClerkVerifiesARevokedCredentialAndPrintsTheReceipt(t *testing.T) {
 		t.Fatalf("%s: %v", path, err)
 	}
 	flat := strings.Join(strings.Fields(text), "")
-	wants := append([]string{no, name}, claims...)
+	wants := append([]string{no, name, jws}, claims...)
 	for _, want := range wants {
 		if !strings.Contains(flat, strings.Join(strings.Fields(want), "")) {
 			t.Errorf("the printed receipt (%s) lacks %q; its text:\n%s", path, want, text)
