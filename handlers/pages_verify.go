@@ -317,6 +317,7 @@ func (s *Server) receiptPage(c *fiber.Ctx) error {
 // a bookmark): a receipt given there goes to the receipt check, anything
 // else to the verification form.
 func (s *Server) receiptRedirect(c *fiber.Ctx) error {
+	pageLang(c) // the language switch of the receipt page leads here: remember the choice
 	if r := cleanReceipt(c.Query("receipt")); r != "" {
 		return c.Redirect("/receipts/check?"+url.Values{"receipt": {r}}.Encode(), fiber.StatusSeeOther)
 	}
