@@ -113,11 +113,14 @@ func (s *Server) routes() {
 	// Pages: verification and receipts (pages_verify.go).
 	r.Get("/verify", page, s.verifyPage)
 	r.Post("/verify", page, noStore, verifyLimit, jsonBody, s.verifyForm)
-	r.Get("/receipts/check", page, s.receiptCheckPage)
+	r.Post("/verify/receipt", page, noStore, verifyLimit, jsonBody, s.receiptPage) // the printable receipt
+	r.Get("/verify/receipt", page, s.receiptRedirect)
+	r.Get("/receipts/check", page, noStore, ifQuery("receipt", verifyLimit), s.receiptCheckPage) // ?receipt= is where a receipt's QR code leads
 	r.Post("/receipts/check", page, noStore, verifyLimit, jsonBody, s.receiptCheckForm)
 
 	// Pages: about the portal and its methods (pages_about.go).
 	r.Get("/about", page, s.aboutPage)
+	r.Get("/about/method", page, s.aboutMethodPage)
 
 	// The console: a session cookie and a form token on every change (web_session.go).
 	r.Get("/admin/login", page, noStore, s.consoleLoginPage)
