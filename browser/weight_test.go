@@ -71,6 +71,7 @@ func TestPublicPagesWeighLessThan100KB(t *testing.T) {
 	weigh("home", tb.open("/"), http.StatusOK)
 	weigh("search", tb.open("/cases?q="+url.QueryEscape("体罚")), http.StatusOK)
 	weigh("search, every filter", tb.open("/cases?q="+url.QueryEscape("體罰")+"&district="+url.QueryEscape("朝阳区")+"&sort=newest&page=2"), http.StatusOK)
+	weigh("search, 100 a page", tb.open("/cases?sort=newest&per_page=100"), http.StatusOK)
 	weigh("a case", tb.open("/cases/"+published), http.StatusOK)
 	weigh("a withdrawn case", tb.open("/cases/"+withdrawn), http.StatusGone)
 	weigh("a missing case", tb.open("/cases/nosuchcase"), http.StatusNotFound)
