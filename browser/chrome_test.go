@@ -303,7 +303,9 @@ func (tb *tab) mustSay(texts ...string) {
 // typeInto fills a field as a person would, key by key.
 func (tb *tab) typeInto(sel, text string) {
 	tb.t.Helper()
-	tb.run("type into "+sel, chromedp.Clear(chromedp.CSS(sel), chromedp.NodeVisible), chromedp.SendKeys(chromedp.CSS(sel), text, chromedp.NodeVisible))
+	tb.run("type into "+sel, chromedp.WaitVisible(chromedp.CSS(sel)),
+		chromedp.Evaluate[chromedp.Void](`(e => { e.value = "" })(document.querySelector(`+jsString(sel)+`))`),
+		chromedp.SendKeys(chromedp.CSS(sel), text, chromedp.NodeVisible))
 }
 
 // shot saves a full-page screenshot of the tab as an artifact.

@@ -60,8 +60,9 @@ func TestEditorDraftsAndReviewerApproves(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#stage"), "primary", chromedp.NodeVisible),
 		chromedp.Click(chromedp.CSS("#category-5"), chromedp.NodeVisible),
 		chromedp.SetValue(chromedp.CSS("select[name=sanction_type_1]"), "warning", chromedp.NodeVisible),
-		chromedp.SetValue(chromedp.CSS("#incident_date"), "2026-03-02", chromedp.NodeVisible),
-		chromedp.SetValue(chromedp.CSS("#decision_date"), "2026-04-20", chromedp.NodeVisible),
+		// Recent, so that a warning's disclosure period has not ended yet.
+		chromedp.SetValue(chromedp.CSS("#incident_date"), time.Now().AddDate(0, 0, -60).Format(time.DateOnly), chromedp.NodeVisible),
+		chromedp.SetValue(chromedp.CSS("#decision_date"), time.Now().AddDate(0, 0, -7).Format(time.DateOnly), chromedp.NodeVisible),
 	)
 	ed.typeInto("input[name=sanction_detail_1]", "给予警告处分")
 	ed.shot("draft-form")
@@ -86,7 +87,7 @@ func TestEditorDraftsAndReviewerApproves(t *testing.T) {
 
 	ed.typeInto("#publish-reason", "处理决定已生效，依规公开。")
 	if st := ed.click("#publish-form button[type=submit]"); st != http.StatusOK {
-		t.Fatalf("propose publication: status %d", st)
+		t.Fatalf("propose publication: status %d\n%s", st, ed.text("main"))
 	}
 	u, _ = url.Parse(ed.location())
 	actionPath := u.Path
