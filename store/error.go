@@ -48,10 +48,16 @@ const (
 // Error is the one error type the application returns to its callers. Code
 // is one of the E* constants; Field names the offending input, if any;
 // Message is safe to show to the person who made the request.
+//
+// Format and Args are what Errorf and FieldError made Message of, kept so
+// that the message can be given in another language with the same values;
+// both are empty for an Error written as a literal.
 type Error struct {
 	Code    string
 	Field   string
 	Message string
+	Format  string
+	Args    []any
 }
 
 func (e *Error) Error() string {
@@ -63,12 +69,12 @@ func (e *Error) Error() string {
 
 // Errorf returns an *Error with the given code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // FieldError returns an *Error naming the input field at fault.
 func FieldError(code, field, format string, args ...any) *Error {
-	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EInternal
