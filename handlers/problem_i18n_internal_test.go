@@ -269,6 +269,7 @@ func TestProblemMessagesCoverTheCode(t *testing.T) {
 // left out, and the translation is Chinese.
 func TestProblemTranslationsKeepTheVerbs(t *testing.T) {
 	han := regexp.MustCompile(`\p{Han}`)
+	digits := regexp.MustCompile(`[0-9]+`)
 	check := func(cat string, en, zh string) {
 		t.Helper()
 		ev, zv := verbsOf(en), verbsOf(zh)
@@ -302,6 +303,13 @@ func TestProblemTranslationsKeepTheVerbs(t *testing.T) {
 		}
 		if strings.Count(en, "%%") != strings.Count(zh, "%%") {
 			t.Errorf("%s %q: the translation %q has another number of %%%%", cat, en, zh)
+		}
+		// The numbers and limits the English text writes out are in the
+		// Chinese too.
+		for _, n := range digits.FindAllString(withoutVerbs(en), -1) {
+			if !strings.Contains(withoutVerbs(zh), n) {
+				t.Errorf("%s %q: the translation %q lacks the number %s", cat, en, zh, n)
+			}
 		}
 		// Chinese, unless it is nothing but its values.
 		rest := zh
@@ -496,4 +504,13 @@ func TestProblemVerbsOf(t *testing.T) {
 			t.Errorf("verb %d: %s, want %s", i, s, want[i])
 		}
 	}
+}
+
+// withoutVerbs is format with its verbs taken out.
+func withoutVerbs(format string) string {
+	vs := verbsOf(format)
+	for i := len(vs) - 1; i >= 0; i-- {
+		format = format[:vs[i].start] + format[vs[i].end:]
+	}
+	return format
 }

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes are the stable machine words of the external contract (the
@@ -69,12 +71,33 @@ func (e *Error) Error() string {
 
 // Errorf returns an *Error with the given code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: keepArgs(args)}
 }
 
 // FieldError returns an *Error naming the input field at fault.
 func FieldError(code, field, format string, args ...any) *Error {
-	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: keepArgs(args)}
+}
+
+// keepArgs copies args and the strings and bytes among them: an argument
+// may be a view of a request's buffer, which the server reuses once the
+// request is answered, and an error can outlive its request (a shared
+// result handed to several callers).
+func keepArgs(args []any) []any {
+	if len(args) == 0 {
+		return nil
+	}
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			a = strings.Clone(v)
+		case []byte:
+			a = bytes.Clone(v)
+		}
+		out[i] = a
+	}
+	return out
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EInternal
