@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ethicsportal/store"
+	"ethicsportal/store/sqlite"
 )
 
 // The public pages: home, search and a case, as a visitor's browser sees them.
@@ -48,6 +51,34 @@ func TestPublicHomePage(t *testing.T) {
 
 	en := e.browser().get("/?lang=en")
 	en.mustHave(t, "Newest published cases", "5. Care for and protect students", "Haidian", "Search published cases", "See all 3 published cases")
+}
+
+// TestPublicPagesWithoutTheIndex: with search down the home page still
+// offers its links and says why its lists are missing; the search page is
+// the 503 page, and a case page, read from the store, still answers.
+func TestPublicPagesWithoutTheIndex(t *testing.T) {
+	cfg := testConfig(t, map[string]string{"PORTAL_RATE_SEARCH": "100000/s"})
+	ck := &clock{t: time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)}
+	path := t.TempDir() + "/portal.db"
+	open := func() store.Store {
+		st, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	holder := newEnvOn(t, cfg, open(), ck) // holds the index
+	id := holder.putCase("某小学教师体罚学生案", "海淀区", []int{5})
+	e := newEnvOn(t, cfg, open(), ck)
+	p := e.browser().get("/")
+	if p.status != 200 {
+		t.Fatalf("home: %d\n%s", p.status, p.body)
+	}
+	p.mustHave(t, "案例检索暂时不可用", `<label for="home-q">`, `href="/verify"`)
+	if p = e.browser().get("/cases?q=" + url.QueryEscape("体罚")); p.status != 503 || !p.has("服务暂时不可用") {
+		t.Fatalf("search: %d\n%s", p.status, p.body)
+	}
+	e.browser().get("/cases/"+id).mustHave(t, "<h1>某小学教师体罚学生案</h1>")
 }
 
 // TestPublicSearchFindsAcrossScripts: a Traditional query finds a case
