@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -76,7 +77,56 @@ type hitView struct {
 	DecisionDate string // YYYY-MM-DD
 }
 
-func newHitView(h *app.CaseSummary, lang string) hitView {
+// summaryRunes is how much of a summary a list of perPage cases shows:
+// enough to tell cases apart, and short enough that a page of 100 results
+// of the longest titles stays under the 100 KB every public page must keep
+// to. The case page shows the summary whole.
+func summaryRunes(perPage int) int {
+	return min(80, max(30, 3000/max(perPage, 1)))
+}
+
+// shorten cuts highlighted HTML (escaped text with <mark> and </mark>, as
+// search.Highlight writes it) to n visible characters, never inside an
+// entity or a tag, closing an open mark, and adds an ellipsis when it cut.
+func shorten(h string, n int) string {
+	var b strings.Builder
+	open := false
+	for i, seen := 0, 0; i < len(h); {
+		switch h[i] {
+		case '<':
+			j := strings.IndexByte(h[i:], '>')
+			if j < 0 {
+				j = len(h) - i - 1
+			}
+			tag := h[i : i+j+1]
+			open = tag == "<mark>"
+			b.WriteString(tag)
+			i += j + 1
+			continue
+		}
+		if seen == n {
+			if open {
+				b.WriteString("</mark>")
+			}
+			b.WriteString("…")
+			return b.String()
+		}
+		size := 1
+		if h[i] == '&' {
+			if j := strings.IndexByte(h[i:], ';'); j > 0 {
+				size = j + 1
+			}
+		} else {
+			_, size = utf8.DecodeRuneInString(h[i:])
+		}
+		b.WriteString(h[i : i+size])
+		i += size
+		seen++
+	}
+	return b.String()
+}
+
+func newHitView(h *app.CaseSummary, lang string, keep int) hitView {
 	v := hitView{
 		URL: "/cases/" + url.PathEscape(h.ID), SubjectName: h.SubjectName, School: h.School,
 		District: termName(taxonomy.Districts, h.District, lang), Stage: termName(taxonomy.Stages, h.Stage, lang),
@@ -86,6 +136,9 @@ func newHitView(h *app.CaseSummary, lang string) hitView {
 		v.Title, v.Summary = h.Highlight.Title, h.Highlight.Summary
 	} else {
 		v.Title, v.Summary = html.EscapeString(h.Title), html.EscapeString(h.Summary) // as search.Highlight escapes
+	}
+	if keep > 0 {
+		v.Summary = shorten(v.Summary, keep)
 	}
 	for _, n := range h.Categories {
 		v.Categories = append(v.Categories, categoryName(n, lang))
@@ -132,7 +185,7 @@ func (s *Server) homePage(c *fiber.Ctx) error {
 	}
 	d.Total = ans.Total
 	for i := range ans.Hits {
-		d.Hits = append(d.Hits, newHitView(&ans.Hits[i], lang))
+		d.Hits = append(d.Hits, newHitView(&ans.Hits[i], lang, summaryRunes(homeNewest)))
 	}
 	for _, cat := range taxonomy.Categories {
 		n := strconv.Itoa(cat.ID)
@@ -438,7 +491,7 @@ func (d *searchView) chips(lang string, cat *catalog) {
 func (d *searchView) results(ans *app.SearchAnswer, lang string) {
 	d.Total, d.Page = ans.Total, ans.Page
 	for i := range ans.Hits {
-		d.Hits = append(d.Hits, newHitView(&ans.Hits[i], lang))
+		d.Hits = append(d.Hits, newHitView(&ans.Hits[i], lang, summaryRunes(ans.PerPage)))
 	}
 	if len(d.Hits) > 0 {
 		d.First = (ans.Page-1)*ans.PerPage + 1
@@ -536,7 +589,7 @@ func (s *Server) casePage(c *fiber.Ctx) error {
 		return fmt.Errorf("case page: %w", err)
 	}
 	pc.Highlight = nil
-	d := caseView{hitView: newHitView(&pc.CaseSummary, lang), PlainTitle: pc.Title, PlainSummary: pc.Summary, Permalink: pc.URL,
+	d := caseView{hitView: newHitView(&pc.CaseSummary, lang, 0), PlainTitle: pc.Title, PlainSummary: pc.Summary, Permalink: pc.URL,
 		Paragraphs: paragraphs(pc.Body), IncidentDate: pc.IncidentDate.String(), Authority: pc.Authority, PublishedAt: pc.PublishedAt,
 		Revisions: pc.Revisions}
 	if pc.AmendedAt != nil {

@@ -148,7 +148,7 @@ func TestPublicSearchPaging(t *testing.T) {
 	p.mustHave(t, "找到 21 个案例", "显示第 1 至 20 个", `<nav class="pagination" aria-label="搜索结果分页">`,
 		`<a href="/cases?page=2&amp;q=`+url.QueryEscape("体罚")+`" rel="next">`,
 		`<a href="/cases?q=`+url.QueryEscape("体罚")+`" aria-current="page" aria-label="第 1 页">1</a>`)
-	if n := strings.Count(p.body, `class="case-item"`); n != 20 {
+	if n := strings.Count(p.body, `<li><h3><a href="/cases/`); n != 20 {
 		t.Fatalf("%d hits on the first page", n)
 	}
 	wantSmallPage(t, e, p)
@@ -188,6 +188,30 @@ func TestPublicSearchEscapesText(t *testing.T) {
 	e.browser().get("/cases?q="+url.QueryEscape("体罚")).mustHave(t, "&lt;b&gt;<mark>体罚</mark>&lt;/b&gt;&#34;案&#39;")
 }
 
+// TestPublicSearchShortensSummaries: lists show the start of a summary,
+// cut between characters (never inside an escape or a mark), and a page of
+// 100 results of the longest titles stays under 100 KB.
+func TestPublicSearchShortensSummaries(t *testing.T) {
+	e := publicEnv(t)
+	long := strings.Repeat("甲", 74) + "&罚罚罚罚罚"
+	id := e.putCase(long, "海淀区", []int{5})
+	p := e.browser().get("/cases?q=" + url.QueryEscape("罚"))
+	p.mustHave(t, `<p>经查，`+strings.Repeat("甲", 74)+`&amp;<mark>罚罚</mark>…</p>`)
+	e.browser().get("/cases/"+id).mustHave(t, `<p class="lead">经查，`+strings.Repeat("甲", 74)+`&amp;罚罚罚罚罚属实。</p>`)
+
+	title := strings.Repeat("某区某小学教师体罚学生", 9) // 99 characters, the longest a title may be
+	for i := 0; i < 100; i++ {
+		e.putCase(title, "海淀区", []int{5, 7})
+	}
+	for _, lang := range []string{"zh", "en"} {
+		p = e.browser().get("/cases?per_page=100&lang=" + lang + "&q=" + url.QueryEscape("体罚 教师"))
+		if n := strings.Count(p.body, `<li><h3><a href="/cases/`); n != 100 {
+			t.Fatalf("%d hits", n)
+		}
+		wantSmallPage(t, e, p)
+	}
+}
+
 // TestPublicSearchRefusesBadInput: the API's refusals become the search
 // form again, 400, with an error summary linking to the field.
 func TestPublicSearchRefusesBadInput(t *testing.T) {
@@ -216,7 +240,7 @@ func TestPublicSearchRefusesBadInput(t *testing.T) {
 			t.Fatalf("%s: %d\n%s", tc.query, p.status, p.body)
 		}
 		p.mustHave(t, `<div class="error-summary"`, `<a href="#`+tc.field+`">`+tc.message, "<h1>查询案例</h1>", `id="`+tc.field+`"`)
-		if p.has(`class="case-item"`) {
+		if p.has(`<li><h3><a href="/cases/`) {
 			t.Fatalf("%s: results shown with an error", tc.query)
 		}
 	}
@@ -328,6 +352,7 @@ func wantSmallPage(t *testing.T, e *env, p *page) {
 		}
 		size += len(r.body)
 	}
+	t.Logf("%d bytes with its assets", size)
 	if size >= 100_000 {
 		t.Fatalf("the page with its assets is %d bytes", size)
 	}
