@@ -338,10 +338,11 @@ func (v *searchView) Err(id string) string {
 func (v *searchView) SanctionFirst() string { return searchFieldIDs["sanction"] }
 
 // searchFieldIDs maps each parameter to the form control its error links
-// to; page and per_page have none, so their errors lead to the search box.
+// to; page and per_page have none (the form starts again at page 1), so
+// their errors lead to the form as a whole.
 var searchFieldIDs = map[string]string{
 	"q": "q", "district": "district", "stage": "stage", "category": "category-1", "sanction": "sanction-" + taxonomy.Sanctions[0].ID,
-	"from": "from", "to": "to", "sort": "sort", "page": "q", "per_page": "q",
+	"from": "from", "to": "to", "sort": "sort", "page": "search-form", "per_page": "search-form",
 }
 
 // searchErrorKeys is the message for a refused parameter.

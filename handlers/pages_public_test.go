@@ -228,9 +228,9 @@ func TestPublicSearchRefusesBadInput(t *testing.T) {
 		{"from=2026-05-02&to=2026-05-01", "from", "“不早于”须是有效日期"},
 		{"to=yesterday", "to", "“不晚于”须是有效日期"},
 		{"sort=random", "sort", "请从列表中选择排序方式"},
-		{"page=0", "q", "页码有误或超出范围"},
-		{"page=501", "q", "页码有误或超出范围"},
-		{"per_page=101", "q", "每页的案例数"},
+		{"page=0", "search-form", "页码有误或超出范围"},
+		{"page=501", "search-form", "页码有误或超出范围"},
+		{"per_page=101", "search-form", "每页的案例数"},
 		{"q=" + url.QueryEscape(strings.Repeat("体", 201)), "q", "搜索内容不能超过 200 个字"},
 		{"q=a&q=b", "q", "搜索内容不能超过 200 个字"},
 		{"q=%zz", "q", "搜索内容不能超过 200 个字"},
@@ -247,6 +247,9 @@ func TestPublicSearchRefusesBadInput(t *testing.T) {
 	// The values given are kept, except a bad per_page.
 	p := e.browser().get("/cases?district=" + url.QueryEscape("北京区") + "&q=" + url.QueryEscape("体罚") + "&per_page=5")
 	p.mustHave(t, `value="体罚"`, `<input type="hidden" name="per_page" value="5">`, `class="field field-error"`, `aria-describedby="district-error"`)
+	if p = e.browser().get("/cases?page=0&q=" + url.QueryEscape("体罚")); p.has(`id="q-error"`) || p.has("field-error") || !p.has(`value="体罚"`) {
+		t.Fatalf("a bad page marks a field:\n%s", p.body)
+	}
 	if p = e.browser().get("/cases?per_page=500"); p.has(`name="per_page"`) {
 		t.Fatalf("the refused per_page is carried on:\n%s", p.body)
 	}
@@ -306,8 +309,8 @@ func TestPublicCasePage(t *testing.T) {
 		t.Fatalf("withdraw: %d %s", r.status, r.body)
 	}
 	p = b.get("/cases/" + id)
-	if p.status != 410 {
-		t.Fatalf("withdrawn: %d\n%s", p.status, p.body)
+	if p.status != 410 || p.header.Get("Cache-Control") != "no-cache" {
+		t.Fatalf("withdrawn: %d %q\n%s", p.status, p.header.Get("Cache-Control"), p.body)
 	}
 	p.mustHave(t, "<h1>该案例已撤回</h1>", "经复核，处理决定已撤销", "<dd>2026年6月1日</dd>", `href="/cases"`)
 	if p.has("张某某") || p.has("记过处分") {
