@@ -122,7 +122,7 @@ func (s *Server) routes() {
 	// The console: a session cookie and a form token on every change (web_session.go).
 	r.Get("/admin/login", page, noStore, s.consoleLoginPage)
 	r.Post("/admin/login", page, noStore, jsonBody, s.consoleLogin)
-	console := r.Group("/admin", page, s.consoleSession, jsonBody, s.consoleForms)
+	console := r.Group("/admin", page, s.consoleSession, consoleBodyLimit(jsonBody, csvBody), s.consoleForms)
 	console.Get("/", s.consoleHome)
 	console.Post("/logout", s.consoleLogout)
 
