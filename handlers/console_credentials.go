@@ -112,8 +112,16 @@ func (s *Server) registerErrors(lang string, err error, ids map[string]string) [
 		return errs
 	}
 	if s.problemDetail(lang, Problem{Code: e.Code, Field: e.Field, Detail: e.Message}) == "" {
-		if key, ok := registerErrorKeys[e.Code]; ok {
-			errs[0].Message = s.site.catalog.text(lang, key)
+		label, named := fieldLabelKeys[e.Field]
+		switch {
+		case named && e.Code == store.EMissing:
+			errs[0].Message = s.site.catalog.text(lang, "register.error.missing", s.site.catalog.text(lang, label))
+		case named && e.Code == store.EInvalid:
+			errs[0].Message = s.site.catalog.text(lang, "register.error.invalid", s.site.catalog.text(lang, label))
+		default:
+			if key, ok := registerErrorKeys[e.Code]; ok {
+				errs[0].Message = s.site.catalog.text(lang, key)
+			}
 		}
 	}
 	return errs
@@ -695,3 +703,18 @@ func (s *Server) fillCredentialForms(lang string, v *credentialView) {
 
 // LimitMiB is the upload limit in MiB, for the form's hint.
 func (v importView) LimitMiB() float64 { return float64(v.Limit) / (1 << 20) }
+
+// fieldLabelKeys are the catalogue's names of the app's field names, for a
+// history's changed fields, an import's rejected column and the words of
+// a form error.
+var fieldLabelKeys = map[string]string{
+	"certificate_no": uiKey("register.field.certificate_no"), "holder_name": uiKey("register.field.holder_name"),
+	"id_number": uiKey("register.field.id_number"), "kind": uiKey("register.field.kind"), "credential_kind": uiKey("register.field.kind"),
+	"subject": uiKey("register.field.subject"), "issuer": uiKey("register.field.issuer"), "issued_on": uiKey("register.field.issued_on"),
+	"registered_until": uiKey("register.field.registered_until"), "reason": uiKey("register.field.reason"),
+	"case_id": uiKey("register.field.case_id"), "until": uiKey("register.field.until"), "scope": uiKey("register.field.scope"),
+	"starts_on": uiKey("register.field.starts_on"), "ends_on": uiKey("register.field.ends_on"),
+}
+
+// FieldKey is the catalogue key of an app field's name; "" when it has none.
+func (registerLabels) FieldKey(field string) string { return fieldLabelKeys[field] }

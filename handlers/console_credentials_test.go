@@ -107,6 +107,10 @@ func TestConsoleRegisterShowsErrorsThenRegisters(t *testing.T) {
 	}
 	p.mustHave(t, `class="error-summary"`, `href="#issued_on"`, `id="issued_on-error"`, "field field-error", `value="李四"`,
 		`aria-describedby="issued_on-hint issued_on-error"`)
+	// In Chinese, the field is named in the message.
+	b.lang = ""
+	b.post("/admin/credentials/new", form).mustHave(t, "“发证日期”的内容无效")
+	b.lang = "en"
 	// The ID number belongs to 张伟华: the mismatch is shown beside it, and it is not echoed.
 	form.Set("issued_on", "2020-07-01")
 	form.Set("id_number", "11010519491231002X")
