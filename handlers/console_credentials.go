@@ -63,8 +63,6 @@ type credentialView struct {
 	Query      string // the certificate number as typed
 	NotFound   bool
 	Record     *app.CredentialRecord
-	Kinds      []store.Term
-	Scopes     []store.Term
 	Notice     string // a catalogue key: what the last change did
 	Proposed   int64  // the action just proposed
 	Form       string // the form the errors belong to
@@ -148,7 +146,7 @@ var registerErrorKeys = map[string]string{
 // credentialsPage is the look-up: a form, and with ?certificate_no= the
 // credential, its history and bans, and the forms that change it.
 func (s *Server) credentialsPage(c *fiber.Ctx) error {
-	v := credentialView{Query: strings.TrimSpace(utilsCopy(c.Query("certificate_no"))), Kinds: taxonomyKinds(), Scopes: taxonomyScopes(),
+	v := credentialView{Query: strings.TrimSpace(utilsCopy(c.Query("certificate_no"))),
 		Err: map[string]string{}, Values: map[string]string{}}
 	switch {
 	case c.Query("registered") != "":
@@ -224,7 +222,7 @@ func (s *Server) showCredentialErrors(c *fiber.Ctx, certNo, form string, err err
 	if rerr != nil {
 		return rerr
 	}
-	v := credentialView{Query: rec.CertificateNo, Record: rec, Kinds: taxonomyKinds(), Scopes: taxonomyScopes(),
+	v := credentialView{Query: rec.CertificateNo, Record: rec,
 		Form: form, Errors: errs, Err: errMap(errs), Values: values}
 	s.fillCredentialForms(pageLang(c), &v)
 	return s.render(c, statusOfForm(err), "credentials", "register.title", v)
