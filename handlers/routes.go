@@ -125,7 +125,7 @@ func (s *Server) routes() {
 	// The console: a session cookie and a form token on every change (web_session.go).
 	r.Get("/admin/login", page, noStore, s.consoleLoginPage)
 	r.Post("/admin/login", page, noStore, jsonBody, s.consoleLogin)
-	console := r.Group("/admin", page, s.consoleSession, jsonBody, s.consoleForms)
+	console := r.Group("/admin", page, s.consoleSession, consoleBodyLimit(jsonBody, csvBody), s.consoleForms)
 	console.Get("/", s.consoleHome)
 	console.Post("/logout", s.consoleLogout)
 
@@ -133,7 +133,19 @@ func (s *Server) routes() {
 
 	// Console: cases and actions (console_cases.go, console_actions.go).
 
-	// Console: credentials, bans and audit (console_credentials.go, console_audit.go).
+	// Console: credentials, bans and audit (console_credentials.go, console_bans.go, console_audit.go).
+	registrarPage := requireRole(store.RoleRegistrar)
+	console.Get("/credentials", registrarPage, s.credentialsPage)
+	console.Get("/credentials/new", registrarPage, s.registerPage)
+	console.Post("/credentials/new", registrarPage, s.registerForm)
+	console.Post("/credentials/reregister", registrarPage, s.reregisterForm)
+	console.Post("/credentials/actions", registrarPage, s.proposeCredentialAction)
+	console.Get("/credentials/import", registrarPage, s.importPage)
+	console.Post("/credentials/import", registrarPage, s.importForm) // at consoleImportPath: the CSV limit (consoleBodyLimit)
+	console.Get("/bans", requireRole(store.RoleRegistrar, store.RoleReviewer), s.bansPage)
+	console.Post("/bans", requireRole(store.RoleRegistrar, store.RoleReviewer), s.bansSearch)
+	console.Post("/bans/lift", registrarPage, s.proposeLiftBan)
+	console.Get("/audit", requireRole(store.RoleAuditor), s.auditPage)
 
 	// Staff eligibility: a school's key with the eligibility scope (its check recorded), or an
 	// admin token with a role that may check, limited per client IP as verifications are.
