@@ -77,19 +77,6 @@ type credentialView struct {
 func taxonomyKinds() []store.Term  { return store.DefaultTaxonomy().CredentialKinds }
 func taxonomyScopes() []store.Term { return store.DefaultTaxonomy().BanScopes }
 
-// termName is a taxonomy term's name in lang; the id when unknown.
-func termName(terms []store.Term, lang, id string) string {
-	for _, t := range terms {
-		if t.ID == id {
-			if lang == langEN {
-				return t.EN
-			}
-			return t.ZH
-		}
-	}
-	return id
-}
-
 // errMap indexes form errors by field id, for the message beside each field.
 func errMap(errs []fieldError) map[string]string {
 	m := map[string]string{}
@@ -108,6 +95,12 @@ func (s *Server) registerErrors(lang string, err error, ids map[string]string) [
 	var e *store.Error
 	if len(errs) == 0 || !errors.As(err, &e) {
 		return errs
+	}
+	if label, named := fieldLabelKeys[e.Field]; named && lang == langZH && strings.Contains(errs[0].Message, e.Field) {
+		// The problem's Chinese text names the field as the API spells it;
+		// the form names it as its label does.
+		quoted := "“" + s.site.catalog.text(lang, label) + "”"
+		errs[0].Message = strings.Replace(strings.Replace(errs[0].Message, e.Field+" ", quoted, 1), e.Field, quoted, 1)
 	}
 	if s.problemDetail(lang, Problem{Code: e.Code, Field: e.Field, Detail: e.Message}) == "" {
 		label, named := fieldLabelKeys[e.Field]
@@ -541,8 +534,8 @@ func (registerLabels) StatusTag(s string) string {
 	return "warn"
 }
 
-func (registerLabels) KindName(lang, id string) string  { return termName(taxonomyKinds(), lang, id) }
-func (registerLabels) ScopeName(lang, id string) string { return termName(taxonomyScopes(), lang, id) }
+func (registerLabels) KindName(lang, id string) string  { return termName(taxonomyKinds(), id, lang) }
+func (registerLabels) ScopeName(lang, id string) string { return termName(taxonomyScopes(), id, lang) }
 
 // Desc is an input's aria-describedby: its hint and its error, as present.
 func (registerLabels) Desc(errs map[string]string, id, hint string) string {
@@ -621,7 +614,7 @@ func (s *Server) buildFields(lang, prefix string, specs []fieldSpec, values, err
 				f.Options = append(f.Options, fieldOption{Value: "", Label: s.site.catalog.text(lang, "register.option.none")})
 			}
 			for _, t := range terms {
-				f.Options = append(f.Options, fieldOption{Value: t.ID, Label: termName(terms, lang, t.ID), Selected: values[id] == t.ID})
+				f.Options = append(f.Options, fieldOption{Value: t.ID, Label: termName(terms, t.ID, lang), Selected: values[id] == t.ID})
 			}
 		}
 		out = append(out, f)

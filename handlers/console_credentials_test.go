@@ -109,7 +109,7 @@ func TestConsoleRegisterShowsErrorsThenRegisters(t *testing.T) {
 		`aria-describedby="issued_on-hint issued_on-error"`)
 	// In Chinese, the field is named in the message.
 	b.lang = ""
-	b.post("/admin/credentials/new", form).mustHave(t, "“发证日期”的内容无效")
+	b.post("/admin/credentials/new", form).mustHave(t, "“发证日期”须为 YYYY-MM-DD 格式的日期")
 	b.lang = "en"
 	// The ID number belongs to 张伟华: the mismatch is shown beside it, and it is not echoed.
 	form.Set("issued_on", "2020-07-01")
@@ -125,7 +125,7 @@ func TestConsoleRegisterShowsErrorsThenRegisters(t *testing.T) {
 	// In Chinese the mismatch is in words.
 	b.lang = ""
 	p = b.post("/admin/credentials/new", form)
-	p.mustHave(t, "该身份证件号码已登记在另一个姓名下")
+	p.mustHave(t, "此身份证号码属于以另一姓名登记的人员")
 	b.lang = "en"
 	// An existing certificate number is a conflict beside it.
 	dup := url.Values{}

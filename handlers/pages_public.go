@@ -30,19 +30,6 @@ const homeNewest = 5
 // taxonomy names the enumerations in both languages.
 var taxonomy = store.DefaultTaxonomy()
 
-// termName is the name of id among ts in lang, or id itself when unknown.
-func termName(ts []store.Term, id, lang string) string {
-	for _, t := range ts {
-		if t.ID == id {
-			if lang == langEN {
-				return t.EN
-			}
-			return t.ZH
-		}
-	}
-	return id
-}
-
 // categoryName is guideline n of the Ten Guidelines, numbered, in lang.
 func categoryName(n int, lang string) string {
 	for _, c := range taxonomy.Categories {

@@ -8,6 +8,14 @@ package handlers
 // refers to the ones it keeps by index (%[2]s). TestProblemMessagesCoverTheCode
 // fails for an English message without a Chinese one.
 var problemMessagesZH = map[string]string{
+	// The console's own forms.
+	"after must be a whole number, 0 or more":     "after 须为 0 或更大的整数",
+	"choose a CSV file to upload":                 "请选择要上传的 CSV 文件",
+	"give an end date, or choose a permanent ban": "请填写结束日期，或选择永久禁入",
+	"send the file as multipart/form-data":        "请以 multipart/form-data 方式上传文件",
+	"the file is over the limit of %d bytes":      "文件超过了 %d 字节的上限",
+	"the form could not be read":                  "无法读取该表单",
+	"unknown kind of action %q":                   "未知的事项类型 %q",
 	// Values and fields.
 	"%q is not a case status":          "%q 不是案例状态",
 	"%s":                               "%s",

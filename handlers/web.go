@@ -307,3 +307,17 @@ func safeNext(next string) string {
 // uiKey marks a catalogue key chosen in Go code (a status's label, say), so
 // that the catalogue test finds it; it returns key unchanged.
 func uiKey(key string) string { return key }
+
+// termName is the taxonomy term id in lang, or id itself when the list
+// does not hold it.
+func termName(terms []store.Term, id, lang string) string {
+	for _, t := range terms {
+		if t.ID == id {
+			if lang == langEN {
+				return t.EN
+			}
+			return t.ZH
+		}
+	}
+	return id
+}
