@@ -123,6 +123,12 @@ func TestConsoleActionsAmendWithdrawAndReject(t *testing.T) {
 	p := ed.get("/admin/cases/" + id + "/amend")
 	p.mustHave(t, "此案例已公开，不能直接修改", `value="某小学教师体罚学生"`, `<label for="note">`)
 	form := draftForm()
+	form.Set("note", "更正标题")
+	form.Set("reason", "标题有误")
+	p = ed.post("/admin/cases/"+id+"/amend", form)
+	if p.status != 400 || !p.has("您没有做任何修改") || !p.has(`href="#title"`) {
+		t.Fatalf("amend without changes: %d\n%s", p.status, p.body)
+	}
 	form.Set("title", "某小学教师体罚学生（更正）")
 	form.Set("note", "更正标题")
 	form.Set("reason", "")

@@ -239,6 +239,7 @@ type caseForm struct {
 	Checked       map[int]bool
 	Rows          []sanctionRow
 	Note, Reason  string // an amendment's
+	RowAdded      bool   // shown again after "add another sanction", unsaved
 	Errors        []fieldError
 	Findings      []findingView
 	Taxonomy      store.Taxonomy
@@ -405,6 +406,7 @@ func (s *Server) consoleCaseCreate(c *fiber.Ctx) error {
 	in, rowOf, errs := readCaseForm(c, f)
 	if addRowAsked(c) {
 		f.padRows(1)
+		f.RowAdded = true
 		return s.renderCaseForm(c, fiber.StatusOK, f)
 	}
 	if len(errs) > 0 {
@@ -454,6 +456,7 @@ func (s *Server) consoleCaseUpdate(c *fiber.Ctx) error {
 	f.Version = max(version, 0)
 	if addRowAsked(c) {
 		f.padRows(1)
+		f.RowAdded = true
 		return s.renderCaseForm(c, fiber.StatusOK, f)
 	}
 	if len(errs) > 0 {
@@ -498,6 +501,7 @@ func (s *Server) consoleCaseAmendPropose(c *fiber.Ctx) error {
 	in, rowOf, errs := readCaseForm(c, f)
 	if addRowAsked(c) {
 		f.padRows(1)
+		f.RowAdded = true
 		return s.renderCaseForm(c, fiber.StatusOK, f)
 	}
 	if len(errs) > 0 {
@@ -508,6 +512,11 @@ func (s *Server) consoleCaseAmendPropose(c *fiber.Ctx) error {
 	changes, err := json.Marshal(caseChanges(&r.Case, in))
 	if err != nil {
 		return err
+	}
+	if string(changes) == "{}" {
+		f.Errors = []fieldError{{Field: "title", Message: "console.cases.error.no_changes"}}
+		f.padRows(0)
+		return s.renderCaseForm(c, fiber.StatusBadRequest, f)
 	}
 	params := map[string]json.RawMessage{"case_id": jsonString(r.ID), "changes": changes, "note": jsonString(f.Note)}
 	act, err := s.app.ProposeAction(c.UserContext(), principal(c), app.Proposal{Kind: store.ActionAmendCase, Reason: f.Reason, Params: params})

@@ -98,8 +98,8 @@ func TestConsoleCasesDraftValidationKeepsWhatWasTyped(t *testing.T) {
 	// "Add another" shows one more row and saves nothing.
 	form = draftForm()
 	form.Set("add_row", "1")
-	p = ed.post("/admin/cases/new", form)
-	if p.status != 200 || !p.has(`name="sanction_type_3"`) || !p.has(`value="记过处分"`) {
+	p = ed.post("/admin/cases/new?lang=zh", form)
+	if p.status != 200 || !p.has(`name="sanction_type_3"`) || !p.has(`value="记过处分"`) || !p.has("草稿尚未保存") {
 		t.Fatalf("add row: %d", p.status)
 	}
 	if r := e.do("GET", "/api/v1/admin/cases?status=draft", nil, bearer(e.addUser("ed2", "editor"))...); !strings.Contains(string(r.body), `"total":0`) {
