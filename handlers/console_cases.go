@@ -593,16 +593,15 @@ type caseProposal struct {
 }
 
 type caseView struct {
-	Case      *app.CaseRecord
-	Findings  []findingView
-	Taxonomy  store.Taxonomy
-	Editor    bool
-	Saved     bool
-	NotDraft  bool
-	Publish   caseProposal
-	Withdraw  caseProposal
-	Errors    []fieldError
-	Proposing string // the kind whose form has errors
+	Case     *app.CaseRecord
+	Findings []findingView
+	Taxonomy store.Taxonomy
+	Editor   bool
+	Saved    bool
+	NotDraft bool
+	Publish  caseProposal
+	Withdraw caseProposal
+	Errors   []fieldError
 }
 
 // FindingsFor are the findings on one field of the case.
@@ -702,7 +701,6 @@ func (s *Server) consoleCasePropose(c *fiber.Ctx) error {
 		if v.Errors == nil {
 			return err
 		}
-		v.Proposing = kind
 		return s.render(c, statusOf[store.ErrorCode(err)], "cases_view", "console.cases.view.title", v)
 	}
 	return c.Redirect(consolePath+"/actions/"+strconv.FormatInt(act.ID, 10)+"?result=proposed", fiber.StatusSeeOther)
