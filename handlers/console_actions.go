@@ -80,6 +80,7 @@ type paramRow struct {
 	Key, Name     string
 	Text, TextKey string
 	Link          string
+	Sub           string     // shown after the value as code: a case's id after its title
 	List          []paramRow // an amendment's changes, field by field
 }
 
@@ -212,6 +213,33 @@ func (s *Server) toActionView(c *fiber.Ctx, a *store.Action) actionView {
 		Params: paramRows(pageLang(c), a), Own: a.ProposedBy == principal(c).Username}
 }
 
+// nameCases shows the title of the case an action names, with its id
+// after it; titles holds those read already (by id). A case that is no
+// longer there keeps its id alone.
+func (s *Server) nameCases(c *fiber.Ctx, av *actionView, titles map[string]string) error {
+	for i := range av.Params {
+		row := &av.Params[i]
+		if row.Name != "case_id" {
+			continue
+		}
+		title, ok := titles[row.Text]
+		if !ok {
+			r, err := s.app.AdminCase(c.UserContext(), row.Text)
+			switch {
+			case err == nil:
+				title = r.Title
+			case !store.IsCode(err, store.ENotFound):
+				return err
+			}
+			titles[row.Text] = title
+		}
+		if title != "" {
+			row.Sub, row.Text = row.Text, title
+		}
+	}
+	return nil
+}
+
 // ---- The queue ----
 
 type actionListData struct {
@@ -251,8 +279,13 @@ func (s *Server) consoleActions(c *fiber.Ctx) error {
 	data := actionListData{Status: status, Statuses: actionStatuses, Total: total, Page: page.Number,
 		Pages: (total + page.PerPage - 1) / page.PerPage, Query: url.Values{"status": {status}},
 		Reviewer: principal(c).HasRole(store.RoleReviewer), FourEyes: s.app.Config().FourEyes}
+	titles := map[string]string{}
 	for i := range acts {
-		data.Actions = append(data.Actions, s.toActionView(c, &acts[i]))
+		av := s.toActionView(c, &acts[i])
+		if err := s.nameCases(c, &av, titles); err != nil {
+			return err
+		}
+		data.Actions = append(data.Actions, av)
 	}
 	return s.render(c, fiber.StatusOK, "actions", "console.actions.title", data)
 }
@@ -290,6 +323,9 @@ func (s *Server) loadActionPage(c *fiber.Ctx) (*actionPage, error) {
 	}
 	p := principal(c)
 	ap := &actionPage{Action: s.toActionView(c, act), Reviewer: p.HasRole(store.RoleReviewer), FourEyes: s.app.Config().FourEyes}
+	if err := s.nameCases(c, &ap.Action, map[string]string{}); err != nil {
+		return nil, err
+	}
 	ap.CanDecide = ap.Reviewer && act.Status == store.ActionPending
 	ap.CanApprove = ap.CanDecide && !(ap.FourEyes && ap.Action.Own)
 	if strings.HasPrefix(act.Object, "case:") {

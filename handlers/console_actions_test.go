@@ -50,7 +50,7 @@ func TestConsoleActionsFourEyesAndFindings(t *testing.T) {
 		t.Fatal("the proposer is offered the approve button")
 	}
 	q := ed.get("/admin/actions")
-	q.mustHave(t, "这是您提出的操作，须由另一人批准", "操作 "+act)
+	q.mustHave(t, "这是您提出的操作，须由另一人批准", "操作 "+act, `<a href="/admin/cases/`+id+`">某小学教师体罚学生</a> <code>`+id+`</code>`)
 	// Posting the approval anyway is refused with the app's four-eyes message.
 	p = ed.post("/admin/actions/"+act+"/approve", url.Values{"acknowledge_findings": {"电话为学校公开电话"}})
 	if p.status != 403 {
