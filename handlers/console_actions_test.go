@@ -313,3 +313,23 @@ func TestConsoleCasesPagesHaveNoInlineScriptOrStyle(t *testing.T) {
 		}
 	}
 }
+
+// With the four-eyes rule off (PORTAL_FOUR_EYES=false), a reviewer's own
+// proposal has its approve button and no note.
+func TestConsoleActionsWithoutFourEyes(t *testing.T) {
+	e := newEnv(t, map[string]string{"PORTAL_FOUR_EYES": "false"})
+	ed := e.signIn("ed", "editor", "reviewer")
+	id := createDraft(t, ed, draftForm())
+	act := proposeFromCase(t, ed, id, "publish_case", "依规公开")
+	p := ed.get("/admin/actions/" + act)
+	p.mustHave(t, `action="/admin/actions/`+act+`/approve"`)
+	if p.has("须由另一人批准。您不能批准它") {
+		t.Fatal("the four-eyes note shows with the rule off")
+	}
+	if p := ed.post("/admin/actions/"+act+"/approve", nil); p.status != 303 {
+		t.Fatalf("own approval with the rule off: %d\n%s", p.status, p.body)
+	}
+	if r := e.publicCase(id); r.status != 200 {
+		t.Fatalf("public: %d", r.status)
+	}
+}
