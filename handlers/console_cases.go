@@ -357,7 +357,7 @@ func readCaseForm(c *fiber.Ctx, f *caseForm) (in app.CaseInput, rowOf []int, err
 
 // caseFieldIDs maps the app's field names to the form's input ids.
 func caseFieldIDs(rowOf []int) map[string]string {
-	m := map[string]string{"categories": "category-1", "sanctions": "sanction-0-type", "changes": "title"}
+	m := map[string]string{"categories": "category-1", "sanctions": "sanction-0-type", "changes": "title", "case_id": "title"}
 	for i, row := range rowOf {
 		for _, part := range []string{"type", "detail"} {
 			m["sanctions["+strconv.Itoa(i)+"]."+part] = "sanction-" + strconv.Itoa(row) + "-" + part
