@@ -132,6 +132,19 @@ func (s *Server) routes() {
 	// Console: users and clients (console_users.go).
 
 	// Console: cases and actions (console_cases.go, console_actions.go).
+	console.Get("/cases", caseReader, s.consoleCases)
+	console.Get("/cases/new", editor, s.consoleCaseNew)
+	console.Post("/cases/new", editor, s.consoleCaseCreate)
+	console.Get("/cases/:id", caseReader, s.consoleCase)
+	console.Get("/cases/:id/edit", editor, s.consoleCaseEdit)
+	console.Post("/cases/:id/edit", editor, s.consoleCaseUpdate)
+	console.Post("/cases/:id/propose", editor, s.consoleCasePropose)
+	console.Get("/cases/:id/amend", editor, s.consoleCaseAmend)
+	console.Post("/cases/:id/amend", editor, s.consoleCaseAmendPropose)
+	console.Get("/actions", anyRole, s.consoleActions)
+	console.Get("/actions/:id", anyRole, s.consoleAction)
+	console.Post("/actions/:id/approve", reviewer, s.consoleApprove)
+	console.Post("/actions/:id/reject", reviewer, s.consoleReject)
 
 	// Console: credentials, bans and audit (console_credentials.go, console_bans.go, console_audit.go).
 	registrarPage := requireRole(store.RoleRegistrar)
