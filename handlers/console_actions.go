@@ -135,9 +135,9 @@ func paramRows(lang string, a *store.Action) []paramRow {
 				row.Text = jsonText(v)
 			}
 		case "scope":
-			row.Text = termName(store.DefaultTaxonomy().BanScopes, lang, jsonText(v))
+			row.Text = termName(store.DefaultTaxonomy().BanScopes, jsonText(v), lang)
 		case "credential_kind", "kind":
-			row.Text = termName(store.DefaultTaxonomy().CredentialKinds, lang, jsonText(v))
+			row.Text = termName(store.DefaultTaxonomy().CredentialKinds, jsonText(v), lang)
 		case "changes":
 			row.List = changeRows(lang, v)
 		default:
@@ -181,19 +181,19 @@ func changeRows(lang string, raw json.RawMessage) []paramRow {
 	str("body", in.Body, nil)
 	str("subject_name", in.SubjectName, nil)
 	str("school", in.School, nil)
-	str("district", in.District, func(id string) string { return termName(tax.Districts, lang, id) })
-	str("stage", in.Stage, func(id string) string { return termName(tax.Stages, lang, id) })
+	str("district", in.District, func(id string) string { return termName(tax.Districts, id, lang) })
+	str("stage", in.Stage, func(id string) string { return termName(tax.Stages, id, lang) })
 	if in.Categories != nil {
 		var names []string
 		for _, n := range *in.Categories {
-			names = append(names, categoryName(lang, n))
+			names = append(names, categoryName(n, lang))
 		}
 		out = append(out, paramRow{Key: caseFieldKeys["categories"], Name: "categories", Text: strings.Join(names, "; ")})
 	}
 	if in.Sanctions != nil {
 		var names []string
 		for _, s := range *in.Sanctions {
-			n := termName(tax.Sanctions, lang, s.Type)
+			n := termName(tax.Sanctions, s.Type, lang)
 			if s.Detail != "" {
 				n += ": " + s.Detail
 			}

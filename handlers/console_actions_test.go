@@ -155,7 +155,7 @@ func TestConsoleActionsAmendWithdrawAndReject(t *testing.T) {
 	if p.status != 400 {
 		t.Fatalf("reject without a reason: %d\n%s", p.status, p.body)
 	}
-	p.mustHave(t, `href="#reject-reason"`, `id="reject-reason-error"`, "请填写理由")
+	p.mustHave(t, `href="#reject-reason"`, `id="reject-reason-error"`, "“理由”为必填项")
 	p = rev.post("/admin/actions/"+amend+"/reject", url.Values{"reason": {"无需更正"}})
 	if p.status != 303 || p.header.Get("Location") != "/admin/actions/"+amend+"?result=rejected" {
 		t.Fatalf("reject: %d %q", p.status, p.header.Get("Location"))

@@ -176,7 +176,7 @@ func (caseListData) StatusKey(status string) string { return caseStatusKey(statu
 
 // DistrictName is a district's name in lang.
 func (caseListData) DistrictName(lang, id string) string {
-	return termName(store.DefaultTaxonomy().Districts, lang, id)
+	return termName(store.DefaultTaxonomy().Districts, id, lang)
 }
 
 func (s *Server) consoleCases(c *fiber.Ctx) error {
@@ -580,11 +580,6 @@ func caseChanges(cur *store.Case, in app.CaseInput) app.CaseInput {
 	return out
 }
 
-func jsonString(s string) json.RawMessage {
-	b, _ := json.Marshal(s) // a string always encodes
-	return b
-}
-
 // ---- A case's page, and the proposals made from it ----
 
 // caseProposal is a proposal form's values on a case's page.
@@ -592,7 +587,7 @@ type caseProposal struct {
 	Reason, Until string
 }
 
-type caseView struct {
+type draftView struct {
 	Case     *app.CaseRecord
 	Findings []findingView
 	Taxonomy store.Taxonomy
@@ -605,54 +600,30 @@ type caseView struct {
 }
 
 // FindingsFor are the findings on one field of the case.
-func (v *caseView) FindingsFor(field string) []findingView { return findingsFor(v.Findings, field) }
+func (v *draftView) FindingsFor(field string) []findingView { return findingsFor(v.Findings, field) }
 
 // Err is the message of the field id.
-func (v *caseView) Err(id string) string { return errFor(v.Errors, id) }
+func (v *draftView) Err(id string) string { return errFor(v.Errors, id) }
 
 // StatusKey is the catalogue key of the case's status.
-func (v *caseView) StatusKey() string { return caseStatusKey(v.Case.Status) }
+func (v *draftView) StatusKey() string { return caseStatusKey(v.Case.Status) }
 
 // SanctionName, StageName, DistrictName and CategoryName are taxonomy
 // names in lang.
-func (v *caseView) SanctionName(lang, id string) string {
-	return termName(v.Taxonomy.Sanctions, lang, id)
+func (v *draftView) SanctionName(lang, id string) string {
+	return termName(v.Taxonomy.Sanctions, id, lang)
 }
 
-func (v *caseView) StageName(lang, id string) string { return termName(v.Taxonomy.Stages, lang, id) }
+func (v *draftView) StageName(lang, id string) string { return termName(v.Taxonomy.Stages, id, lang) }
 
-func (v *caseView) DistrictName(lang, id string) string {
-	return termName(v.Taxonomy.Districts, lang, id)
+func (v *draftView) DistrictName(lang, id string) string {
+	return termName(v.Taxonomy.Districts, id, lang)
 }
 
-func (v *caseView) CategoryName(lang string, n int) string { return categoryName(lang, n) }
+func (v *draftView) CategoryName(lang string, n int) string { return categoryName(n, lang) }
 
-func termName(ts []store.Term, lang, id string) string {
-	for _, t := range ts {
-		if t.ID == id {
-			if lang == langEN {
-				return t.EN
-			}
-			return t.ZH
-		}
-	}
-	return id
-}
-
-func categoryName(lang string, n int) string {
-	for _, t := range store.DefaultTaxonomy().Categories {
-		if t.ID == n {
-			if lang == langEN {
-				return strconv.Itoa(n) + ". " + t.EN
-			}
-			return strconv.Itoa(n) + ". " + t.ZH
-		}
-	}
-	return strconv.Itoa(n)
-}
-
-func (s *Server) newCaseView(c *fiber.Ctx, r *app.CaseRecord) *caseView {
-	return &caseView{Case: r, Findings: findingViews(r.Findings), Taxonomy: store.DefaultTaxonomy(),
+func (s *Server) newCaseView(c *fiber.Ctx, r *app.CaseRecord) *draftView {
+	return &draftView{Case: r, Findings: findingViews(r.Findings), Taxonomy: store.DefaultTaxonomy(),
 		Editor: principal(c).HasRole(store.RoleEditor)}
 }
 
@@ -751,9 +722,9 @@ func (f *caseForm) Desc(id, field string) string {
 }
 
 // Box is the findings beside a field of the case.
-func (v *caseView) Box(vw *view, field string) findingBox {
+func (v *draftView) Box(vw *view, field string) findingBox {
 	return findingBox{View: vw, ID: field, Findings: v.FindingsFor(field)}
 }
 
 // Desc is the aria-describedby of a proposal's field id.
-func (v *caseView) Desc(id string) string { return describedBy(id, v.Errors, nil) }
+func (v *draftView) Desc(id string) string { return describedBy(id, v.Errors, nil) }

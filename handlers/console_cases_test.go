@@ -63,7 +63,7 @@ func TestConsoleCasesDraftValidationKeepsWhatWasTyped(t *testing.T) {
 	p.mustHave(t, `class="error-summary"`, `href="#decision_date"`, `id="decision_date-error"`,
 		`aria-describedby="decision_date-hint decision_date-error"`, `value="2027-01-01"`,
 		`value="某小学教师体罚学生"`, `<option value="海淀区" selected>`, `value="5" checked`, `value="7" checked`,
-		`<option value="demerit" selected>`, `value="记过处分"`, "请检查")
+		`<option value="demerit" selected>`, `value="记过处分"`, "“决定日期”2027-01-01 在未来")
 
 	// A missing field, in English: the app's message beside the field.
 	form = draftForm()

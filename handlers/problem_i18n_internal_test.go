@@ -471,7 +471,11 @@ func TestProblemDetailArguments(t *testing.T) {
 
 // The form errors of the pages come out in the page's language.
 func TestProblemFieldErrorsInChinese(t *testing.T) {
-	s := &Server{}
+	st, err := newSite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{site: st}
 	ids := map[string]string{"certificate_no": "cert"}
 	for _, tc := range []struct {
 		err   error
@@ -481,10 +485,10 @@ func TestProblemFieldErrorsInChinese(t *testing.T) {
 	}{
 		{store.FieldError(store.EInvalid, "certificate_no", "a certificate number has at most %d letters and digits", 20), langZH, "cert", "证书编号最多有 20 个字母和数字"},
 		{store.FieldError(store.EInvalid, "certificate_no", "a certificate number has at most %d letters and digits", 20), langEN, "cert", "a certificate number has at most 20 letters and digits"},
-		{store.FieldError(store.EMissing, "district", "district is required: one of the sixteen districts of Beijing, such as 海淀区"), langZH, "district", "district 为必填项：须是北京市十六个区之一，如 海淀区"},
+		{store.FieldError(store.EMissing, "district", "district is required: one of the sixteen districts of Beijing, such as 海淀区"), langZH, "district", "“区”为必填项：须是北京市十六个区之一，如 海淀区"},
 		{store.FieldError(store.EIDNameMismatch, "name", "the name does not match the register entry for certificate %s", "A-1"), langZH, "name", "姓名与证书 A-1 的登记信息不符"},
 		{store.FieldError(store.EConflict, "username", "the username is taken"), langZH, "username", "该用户名已被占用"},
-		{store.FieldError(store.EInvalid, "username", "%s", "something only said in English"), langZH, "username", "username 的值格式不对或超出范围"},
+		{store.FieldError(store.EInvalid, "username", "%s", "something only said in English"), langZH, "username", "“用户名”的值格式不对或超出范围"},
 	} {
 		got := s.fieldErrors(tc.lang, tc.err, ids)
 		if len(got) != 1 || got[0].Field != tc.field || got[0].Message != tc.want {

@@ -16,6 +16,7 @@ var problemMessagesZH = map[string]string{
 	"the file is over the limit of %d bytes":      "文件超过了 %d 字节的上限",
 	"the form could not be read":                  "无法读取该表单",
 	"unknown kind of action %q":                   "未知的事项类型 %q",
+	"kind is publish_case or withdraw_case":       "kind 须为 publish_case 或 withdraw_case",
 	// Values and fields.
 	"%q is not a case status":          "%q 不是案例状态",
 	"%s":                               "%s",
