@@ -122,11 +122,13 @@ func (s *Server) routes() {
 	// The console: a session cookie and a form token on every change (web_session.go).
 	r.Get("/admin/login", page, noStore, s.consoleLoginPage)
 	r.Post("/admin/login", page, noStore, jsonBody, s.consoleLogin)
+	r.Post("/admin/login/enrol", page, noStore, jsonBody, s.consoleEnrol) // a second factor's enrolment, before a session (console_login.go)
 	console := r.Group("/admin", page, s.consoleSession, jsonBody, s.consoleForms)
 	console.Get("/", s.consoleHome)
 	console.Post("/logout", s.consoleLogout)
 
 	// Console: users and clients (console_users.go).
+	console.Post("/recovery-codes", s.consoleRecoveryCodes)
 
 	// Console: cases and actions (console_cases.go, console_actions.go).
 
