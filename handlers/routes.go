@@ -127,8 +127,13 @@ func (s *Server) routes() {
 	console.Get("/", s.consoleHome)
 	console.Post("/logout", s.consoleLogout)
 
-	// Console: users and clients (console_users.go).
+	// Console: users and clients (console_users.go, console_clients.go); new recovery codes (console_login.go).
 	console.Post("/recovery-codes", s.consoleRecoveryCodes)
+	consoleAdmin := requireRole(store.RoleAdmin)
+	console.Get("/users", consoleAdmin, s.consoleUsers)
+	console.Post("/users", consoleAdmin, s.consoleAddUser)
+	console.Get("/users/:username", consoleAdmin, s.consoleUser)
+	console.Post("/users/:username", consoleAdmin, s.consoleChangeUser)
 
 	// Console: cases and actions (console_cases.go, console_actions.go).
 
