@@ -134,6 +134,10 @@ func (s *Server) routes() {
 	console.Post("/users", consoleAdmin, s.consoleAddUser)
 	console.Get("/users/:username", consoleAdmin, s.consoleUser)
 	console.Post("/users/:username", consoleAdmin, s.consoleChangeUser)
+	console.Get("/clients", consoleAdmin, s.consoleClients)
+	console.Post("/clients", consoleAdmin, s.consoleCreateClient)
+	console.Get("/clients/:id", consoleAdmin, s.consoleClient)
+	console.Post("/clients/:id", consoleAdmin, s.consoleChangeClient)
 
 	// Console: cases and actions (console_cases.go, console_actions.go).
 
