@@ -87,7 +87,7 @@ func TestConsoleClients(t *testing.T) {
 			t.Errorf("key in the grace period: %d", r.status)
 		}
 	}
-	b.get("/admin/clients/" + id[1]).mustHave(t, "Previous key", "Works until 2 June 2026 04:00 UTC")
+	b.get("/admin/clients/"+id[1]).mustHave(t, "Previous key", "Works until 2 June 2026 04:00 UTC")
 
 	// Rotate the secret: a new one shown once.
 	b.get("/admin/clients/" + id[1])
