@@ -376,3 +376,30 @@ func TestConsoleNoEnrolmentWithoutTOTP(t *testing.T) {
 }
 
 var _ = auth.DeviceCookieName
+
+// The console home: who is signed in, cards by role, and counts.
+func TestConsoleHome(t *testing.T) {
+	e := newEnv(t, nil)
+	reg := e.addUser("reg", "registrar")
+	e.registerCredential(reg, nil)
+	e.propose(reg, map[string]any{"kind": "suspend_credential", "certificate_no": "20191100141000123", "reason": "调查期间暂停"})
+
+	rev := e.signIn("rita", "reviewer")
+	rev.lang = "en"
+	p := rev.get("/admin")
+	p.mustHave(t, "signed in as rita", "Reviewer", "Waiting for your decision: 1.", `href="/admin/actions"`, `href="/admin/bans"`)
+	if p.has(`href="/admin/users"`) || p.has(`href="/admin/audit"`) || p.has("Make new recovery codes") {
+		t.Errorf("a reviewer's home offers what their role does not open:\n%s", p.body)
+	}
+	// The one who proposed sees it as theirs, not awaiting them.
+	regB := e.browser()
+	regB.lang = "en"
+	regB.get("/admin/login")
+	regB.post("/admin/login", url.Values{"username": {"reg"}, "password": {"correct horse battery reg"}})
+	regB.get("/admin").mustHave(t, "Proposed by you and waiting for someone else: 1.", `href="/admin/credentials"`)
+
+	adm := e.signIn("ada", "admin")
+	adm.lang = "zh-CN"
+	p = adm.get("/admin")
+	p.mustHave(t, "您已登录：ada", "系统管理员", "管理后台用户：共 3 人。", "管理学校接入及其密钥：共 0 个。", `href="/admin/audit"`)
+}
