@@ -93,7 +93,11 @@ func (s *Server) userFormErrors(c *fiber.Ctx, err error, ids map[string]string) 
 		key = uiKey("users.error.roles")
 	}
 	if key != "" {
-		return []fieldError{{Field: id(e.Field), Message: s.site.catalog.text(lang, key, app.MinPasswordLength)}}
+		msg := s.site.catalog.text(lang, key)
+		if e.Field == "password" {
+			msg = s.site.catalog.text(lang, key, app.MinPasswordLength)
+		}
+		return []fieldError{{Field: id(e.Field), Message: msg}}
 	}
 	return s.fieldErrors(lang, err, ids)
 }

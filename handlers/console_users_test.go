@@ -51,7 +51,7 @@ func TestConsoleUsersAddAndChange(t *testing.T) {
 	}
 	bad.mustHave(t, `href="#username"`, `id="username-error"`, `value="Bad Name"`, "There is a problem")
 	noRoles := b.post("/admin/users", url.Values{"username": {"fay"}, "password": {"a long enough password"}})
-	noRoles.mustHave(t, `href="#role-editor"`, "Choose at least one role.")
+	noRoles.mustHave(t, `href="#role-editor"`, "Choose at least one role.</a>")
 	short := b.post("/admin/users", url.Values{"username": {"fay"}, "password": {"short"}, "roles": {"auditor"}})
 	short.mustHave(t, `href="#password"`, "at least 12 characters", `id="role-auditor" name="roles" value="auditor" checked`)
 	taken := b.post("/admin/users", url.Values{"username": {"root"}, "password": {"a long enough password"}, "roles": {"auditor"}})
