@@ -403,3 +403,77 @@ func TestConsoleHome(t *testing.T) {
 	p = adm.get("/admin")
 	p.mustHave(t, "您已登录：ada", "系统管理员", "管理后台用户：共 3 人。", "管理学校接入及其密钥：共 0 个。", `href="/admin/audit"`)
 }
+
+var (
+	pageIDs     = regexp.MustCompile(` id="([^"]+)"`)
+	pageInputs  = regexp.MustCompile(`<input ([^>]*)>`)
+	inputType   = regexp.MustCompile(`type="([^"]+)"`)
+	inputID     = regexp.MustCompile(`id="([^"]+)"`)
+	describedBy = regexp.MustCompile(`aria-describedby="([^"]+)"`)
+)
+
+// lintPage checks what every console page of this area must hold: one h1,
+// no inline script or style, unique ids, a label for every visible input,
+// and aria-describedby naming ids that exist.
+func lintPage(t *testing.T, what string, p *page) {
+	t.Helper()
+	if n := strings.Count(p.body, "<h1"); n != 1 {
+		t.Errorf("%s: %d h1 elements", what, n)
+	}
+	for _, bad := range []string{"<script>", " style=", "<style", " onclick=", "javascript:", "%!"} {
+		if p.has(bad) {
+			t.Errorf("%s holds %q", what, bad)
+		}
+	}
+	ids := map[string]bool{}
+	for _, m := range pageIDs.FindAllStringSubmatch(p.body, -1) {
+		if ids[m[1]] {
+			t.Errorf("%s: id %q twice", what, m[1])
+		}
+		ids[m[1]] = true
+	}
+	for _, m := range pageInputs.FindAllStringSubmatch(p.body, -1) {
+		if ty := inputType.FindStringSubmatch(m[1]); ty != nil && ty[1] == "hidden" {
+			continue
+		}
+		id := inputID.FindStringSubmatch(m[1])
+		if id == nil || !p.has(`<label for="`+id[1]+`"`) {
+			t.Errorf("%s: an input without a label: <input %s>", what, m[1])
+		}
+	}
+	for _, m := range describedBy.FindAllStringSubmatch(p.body, -1) {
+		for _, ref := range strings.Fields(m[1]) {
+			if !ids[ref] {
+				t.Errorf("%s: aria-describedby names %q, which is not on the page", what, ref)
+			}
+		}
+	}
+}
+
+func TestConsoleAuthPagesAreWellFormed(t *testing.T) {
+	e, _ := totpEnv(t)
+	b, p, secret := startEnrol(t, e)
+	lintPage(t, "enrolment", p)
+	ticket := enrolTicket.FindStringSubmatch(p.body)[1]
+	lintPage(t, "enrolment with an error", b.post("/admin/login/enrol", url.Values{"ticket": {ticket}, "code": {"000000"}}))
+	lintPage(t, "recovery codes", b.post("/admin/login/enrol", url.Values{"ticket": {ticket}, "code": {totpAt(secret, e.clock.Now())}}))
+	if _, err := e.app.UpdateUser(context.Background(), app.ActorCLI, "dora", app.UserPatch{Roles: []string{"admin"}}); err != nil {
+		t.Fatal(err)
+	}
+	lintPage(t, "console home", b.get("/admin"))
+	lintPage(t, "users", b.get("/admin/users"))
+	lintPage(t, "users with errors", b.post("/admin/users", url.Values{"username": {"X"}}))
+	lintPage(t, "a user", b.get("/admin/users/dora"))
+	lintPage(t, "a user with an error", b.post("/admin/users/dora", url.Values{"op": {"password"}, "password": {"x"}}))
+	lintPage(t, "a new user's enrolment link", b.post("/admin/users", url.Values{"username": {"hal"}, "password": {enrolPassword}, "roles": {"auditor"}}))
+	lintPage(t, "clients", b.get("/admin/clients"))
+	lintPage(t, "clients with errors", b.post("/admin/clients", url.Values{"name": {""}}))
+	made := b.post("/admin/clients", url.Values{"name": {"第二中学"}, "scopes": {"watch"}})
+	lintPage(t, "a new client's key", made)
+	id := shownClient.FindStringSubmatch(made.body)[1]
+	lintPage(t, "a client", b.get("/admin/clients/"+id))
+	lintPage(t, "a rotated key", b.post("/admin/clients/"+id, url.Values{"op": {"rotate_key"}}))
+	lintPage(t, "the sign-in page", e.browser().get("/admin/login"))
+	_, used := consoleSignIn(e, "dora", "")
+	lintPage(t, "a failed sign-in", used)
+}
