@@ -70,6 +70,7 @@ func TestConsoleUsersAddAndChange(t *testing.T) {
 	if added.status != http.StatusSeeOther || added.header.Get("Location") != "/admin/users/fay?done=added" {
 		t.Fatalf("add: %d %s", added.status, added.header.Get("Location"))
 	}
+	b.get("/admin/users").mustHave(t, "Auditor, Reviewer")
 	b.get(added.header.Get("Location")).mustHave(t, "User: fay", "The user has been added.", "Reviewer", "Auditor", "Enabled")
 
 	change := func(form url.Values) *page {
