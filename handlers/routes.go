@@ -125,11 +125,22 @@ func (s *Server) routes() {
 	// The console: a session cookie and a form token on every change (web_session.go).
 	r.Get("/admin/login", page, noStore, s.consoleLoginPage)
 	r.Post("/admin/login", page, noStore, jsonBody, s.consoleLogin)
+	r.Post("/admin/login/enrol", page, noStore, jsonBody, s.consoleEnrol) // a second factor's enrolment, before a session (console_login.go)
 	console := r.Group("/admin", page, s.consoleSession, consoleBodyLimit(jsonBody, csvBody), s.consoleForms)
 	console.Get("/", s.consoleHome)
 	console.Post("/logout", s.consoleLogout)
 
-	// Console: users and clients (console_users.go).
+	// Console: users and clients (console_users.go, console_clients.go); new recovery codes (console_login.go).
+	console.Post("/recovery-codes", s.consoleRecoveryCodes)
+	consoleAdmin := requireRole(store.RoleAdmin)
+	console.Get("/users", consoleAdmin, s.consoleUsers)
+	console.Post("/users", consoleAdmin, s.consoleAddUser)
+	console.Get("/users/:username", consoleAdmin, s.consoleUser)
+	console.Post("/users/:username", consoleAdmin, s.consoleChangeUser)
+	console.Get("/clients", consoleAdmin, s.consoleClients)
+	console.Post("/clients", consoleAdmin, s.consoleCreateClient)
+	console.Get("/clients/:id", consoleAdmin, s.consoleClient)
+	console.Post("/clients/:id", consoleAdmin, s.consoleChangeClient)
 
 	// Console: cases and actions (console_cases.go, console_actions.go).
 	console.Get("/cases", caseReader, s.consoleCases)
