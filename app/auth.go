@@ -65,9 +65,10 @@ var errToken = store.Errorf(store.EUnauthorized, "a valid bearer token is requir
 
 // LoginRequest is one sign-in attempt.
 type LoginRequest struct {
-	Username, Password, Code string
-	IP                       string // the client address, for the rate limit and the audit log
-	DeviceCookie             string // the device cookie the client presented, if any
+	Username, Password string
+	Code               string // a TOTP code, or one of the user's recovery codes (good once)
+	IP                 string // the client address, for the rate limit and the audit log
+	DeviceCookie       string // the device cookie the client presented, if any
 }
 
 // Login checks a username, password and (when required) TOTP code and
@@ -75,8 +76,28 @@ type LoginRequest struct {
 // EUnauthorized with one message, or a *LimitedError. Every attempt that
 // passes the rate limit is audited. The limits follow auth.SignInPolicy:
 // per address always, and per username unless the attempt presents a valid
-// device cookie for that username, which is limited on its own.
+// device cookie for that username, which is limited on its own. A
+// recovery code is accepted in the code's place, once (a second use fails
+// like any other wrong code).
 func (a *App) Login(ctx context.Context, in LoginRequest) (*Token, error) {
+	res, err := a.signInAs(ctx, in, false, "")
+	if err != nil {
+		return nil, err
+	}
+	return res.Token, nil
+}
+
+// SignIn is Login for a person at the console: a user who must sign in
+// with TOTP but has no confirmed second factor yet gets, once the password
+// is right, an Enrolment instead of a failure (see ConfirmEnrolment).
+// binding is what the enrolment's ticket is bound to (the console's form
+// cookie), so that it is good from that browser only. In the code's place
+// a recovery code is accepted once, as by Login.
+func (a *App) SignIn(ctx context.Context, in LoginRequest, binding string) (*SignInResult, error) {
+	return a.signInAs(ctx, in, true, binding)
+}
+
+func (a *App) signInAs(ctx context.Context, in LoginRequest, enrol bool, binding string) (*SignInResult, error) {
 	username := strings.ToLower(strings.TrimSpace(in.Username))
 	password, ip := in.Password, in.IP
 	if err := a.admit(a.signIn.AdmitAddress(ctx, ip)); err != nil {
@@ -107,14 +128,31 @@ func (a *App) Login(ctx context.Context, in LoginRequest) (*Token, error) {
 		return nil, a.loginFailed(ctx, username, ip, "disabled")
 	}
 	needTOTP := a.cfg.RequireTOTP || len(u.TOTPSecret) > 0
-	var step int64
+	if needTOTP && enrol && !confirmed(u) {
+		// The password is right and there is no second factor to check:
+		// the person enrols one (a fresh secret, which no one else has seen).
+		e, err := a.offerEnrolment(ctx, u, ip, binding)
+		if err != nil {
+			return nil, err
+		}
+		return &SignInResult{Enrolment: e}, nil
+	}
+	var (
+		step     int64
+		recovery []byte // the hash of the recovery code given instead of a TOTP code
+	)
 	if needTOTP {
 		if len(u.TOTPSecret) == 0 {
 			return nil, a.loginFailed(ctx, username, ip, "no_second_factor") // required but never enrolled
 		}
-		var ok bool
-		if step, ok = auth.MatchTOTP(u.TOTPSecret, strings.TrimSpace(in.Code), a.now()); !ok {
-			return nil, a.loginFailed(ctx, username, ip, "wrong_code")
+		code := strings.TrimSpace(in.Code)
+		if rc, isRecovery := normaliseRecoveryCode(code); isRecovery {
+			recovery = recoveryHash(u.Username, rc)
+		} else {
+			var ok bool
+			if step, ok = auth.MatchTOTP(u.TOTPSecret, code, a.now()); !ok {
+				return nil, a.loginFailed(ctx, username, ip, "wrong_code")
+			}
 		}
 	}
 	tok, jti, err := a.issueToken(u.Username)
@@ -124,27 +162,41 @@ func (a *App) Login(ctx context.Context, in LoginRequest) (*Token, error) {
 	if tok.DeviceCookie, err = a.signIn.IssueDevice(u.Username); err != nil {
 		return nil, err
 	}
-	replay := false
+	res := &SignInResult{Token: tok}
+	refused := ""
 	err = a.store.Update(ctx, func(tx store.Tx) error {
-		if needTOTP {
+		details := loginDetails{Username: u.Username, IP: ip, TokenID: jti}
+		switch {
+		case recovery != nil:
+			ok, left, err := tx.UseRecoveryCode(ctx, u.Username, recovery)
+			if err != nil {
+				return err
+			}
+			if !ok { // not one of the user's codes, or used already
+				refused = "wrong_recovery_code"
+				return a.record(ctx, tx, ActorAnonymous, "auth.login_failed", "user:"+u.Username, loginDetails{Username: u.Username, IP: ip, Reason: refused})
+			}
+			res.RecoveryCodeUsed, res.RecoveryCodesLeft = true, left
+			details.Method, details.RecoveryCodesLeft = "recovery_code", &left
+		case needTOTP:
 			fresh, err := tx.AdvanceTOTPStep(ctx, u.Username, step)
 			if err != nil {
 				return err
 			}
 			if !fresh { // this code was used already
-				replay = true
-				return a.record(ctx, tx, ActorAnonymous, "auth.login_failed", "user:"+u.Username, loginDetails{Username: u.Username, IP: ip, Reason: "code_reused"})
+				refused = "code_reused"
+				return a.record(ctx, tx, ActorAnonymous, "auth.login_failed", "user:"+u.Username, loginDetails{Username: u.Username, IP: ip, Reason: refused})
 			}
 		}
-		return a.record(ctx, tx, u.Username, "auth.login", "user:"+u.Username, loginDetails{Username: u.Username, IP: ip, TokenID: jti})
+		return a.record(ctx, tx, u.Username, "auth.login", "user:"+u.Username, details)
 	})
 	if err != nil {
 		return nil, internal("login", err)
 	}
-	if replay {
+	if refused != "" {
 		return nil, errLogin
 	}
-	return tok, nil
+	return res, nil
 }
 
 // admit turns a sign-in limiter's answer into nil or a *LimitedError.
@@ -163,6 +215,9 @@ type loginDetails struct {
 	IP       string `json:"ip"`
 	Reason   string `json:"reason,omitempty"`
 	TokenID  string `json:"token_id,omitempty"`
+	// Method is "recovery_code" when a recovery code stood in for the TOTP code.
+	Method            string `json:"method,omitempty"`
+	RecoveryCodesLeft *int   `json:"recovery_codes_left,omitempty"`
 }
 
 // loginFailed audits a failed sign-in and returns the one failure answer.

@@ -101,16 +101,20 @@ func normaliseRoles(in []string) ([]string, error) {
 // UserView is an administrator as the user administration shows it: never
 // the password hash or the TOTP secret.
 type UserView struct {
-	Username  string
-	Roles     []string
-	Disabled  bool
-	TOTP      bool // has a second factor enrolled
-	CreatedAt time.Time
-	TOTPURI   string // the new enrolment URI after a TOTP reset; shown once
+	Username string
+	Roles    []string
+	Disabled bool
+	TOTP     bool // has a TOTP secret
+	// TOTPConfirmed: the secret has been used to sign in or enrol (a user
+	// with a secret but not confirmed is offered an enrolment at the console).
+	TOTPConfirmed bool
+	CreatedAt     time.Time
+	TOTPURI       string // the new enrolment URI after a TOTP reset; shown once
 }
 
 func viewOf(u *store.User) UserView {
-	return UserView{Username: u.Username, Roles: u.Roles, Disabled: u.Disabled, TOTP: len(u.TOTPSecret) > 0, CreatedAt: u.CreatedAt}
+	return UserView{Username: u.Username, Roles: u.Roles, Disabled: u.Disabled, TOTP: len(u.TOTPSecret) > 0,
+		TOTPConfirmed: confirmed(u), CreatedAt: u.CreatedAt}
 }
 
 // Users lists every administrator, ordered by username.
@@ -131,7 +135,7 @@ type UserPatch struct {
 	Roles     []string // the new roles (at least one), when not nil
 	Disabled  *bool
 	Password  *string // the new password, under the same policy as AddUser
-	ResetTOTP bool    // a new TOTP secret when TOTP is required; otherwise the second factor is removed
+	ResetTOTP bool    // a new TOTP secret when TOTP is required (to be enrolled again); otherwise the second factor is removed; recovery codes are removed either way
 }
 
 // UpdateUser changes an administrator and audits the change as actor.
@@ -203,6 +207,11 @@ func (a *App) UpdateUser(ctx context.Context, actor, username string, p UserPatc
 		}
 		if u, err = tx.UpdateUser(ctx, username, ch); err != nil {
 			return err
+		}
+		if p.ResetTOTP { // the old recovery codes go with the old secret
+			if err := tx.SetRecoveryCodes(ctx, username, nil); err != nil {
+				return err
+			}
 		}
 		if err := a.enqueueSessionChange(ctx, tx, sessionChange{User: username}); err != nil {
 			return err

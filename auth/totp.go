@@ -3,6 +3,7 @@ package auth
 import (
 	"encoding/base32"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/pquerna/otp"
@@ -42,6 +43,18 @@ func NewTOTP(issuer, username string) (secret []byte, uri string, err error) {
 		return nil, "", fmt.Errorf("auth: totp secret: %w", err)
 	}
 	return secret, key.URL(), nil
+}
+
+// TOTPURI is the otpauth:// enrolment URI of secret, as NewTOTP gives it.
+func TOTPURI(issuer, username string, secret []byte) string {
+	v := url.Values{}
+	v.Set("algorithm", "SHA1")
+	v.Set("digits", "6")
+	v.Set("issuer", issuer)
+	v.Set("period", "30")
+	v.Set("secret", b32NoPad.EncodeToString(secret))
+	u := url.URL{Scheme: "otpauth", Host: "totp", Path: "/" + issuer + ":" + username, RawQuery: v.Encode()}
+	return u.String()
 }
 
 // TOTPCode returns the code for secret at time t.

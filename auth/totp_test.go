@@ -70,3 +70,13 @@ func TestNewTOTP(t *testing.T) {
 		t.Fatal("two secrets are equal: not random")
 	}
 }
+
+func TestTOTPURIMatchesNewTOTP(t *testing.T) {
+	secret, uri, err := NewTOTP("EthicsPortal", "bob.x_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := TOTPURI("EthicsPortal", "bob.x_1", secret); got != uri {
+		t.Errorf("TOTPURI = %q\nNewTOTP gave %q", got, uri)
+	}
+}

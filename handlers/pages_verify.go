@@ -40,7 +40,7 @@ type verifyResultView struct {
 	State      string
 	Status     string // active, lapsed, suspended, revoked; "" for no match
 	Eligible   bool
-	Credential *credentialView
+	Credential *verifiedCredential
 	Bans       []banView
 	CheckedAt  time.Time
 	Receipt    string
@@ -87,7 +87,7 @@ func statusKey(status string) string {
 	return ""
 }
 
-type credentialView struct {
+type verifiedCredential struct {
 	CertificateNo, HolderName, Kind, Subject, Issuer, IssuedOn, RegisteredUntil string
 }
 
@@ -182,7 +182,7 @@ func verificationView(lang string, v *app.Verification) *verifyResultView {
 	out.Text = stateKeys(out.State)
 	tax := store.DefaultTaxonomy()
 	c := v.Credential
-	out.Credential = &credentialView{
+	out.Credential = &verifiedCredential{
 		CertificateNo: c.CertificateNo, HolderName: c.HolderName, Kind: termName(tax.CredentialKinds, c.Kind, lang),
 		Subject: c.Subject, Issuer: c.Issuer, IssuedOn: dateText(c.IssuedOn), RegisteredUntil: dateText(c.RegisteredUntil),
 	}
@@ -214,19 +214,6 @@ func banViews(lang string, bans []store.Ban, today store.Date) []banView {
 		})
 	}
 	return out
-}
-
-// termName is the name of id among terms in lang, or id itself.
-func termName(terms []store.Term, id, lang string) string {
-	for _, t := range terms {
-		if t.ID == id {
-			if lang == langEN {
-				return t.EN
-			}
-			return t.ZH
-		}
-	}
-	return id
 }
 
 // dateText is d as YYYY-MM-DD for TDate, "" for no date.

@@ -149,6 +149,10 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	p.Title = titleOf(p.Status)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	if !wantsPage(c) || s.site == nil || s.errorPage(c, p) != nil {
+		lang := problemLang(c)
+		p.Title = problemTitle(lang, p.Status)
+		p.Detail = s.errorDetail(lang, err, p)
+		setProblemLang(c, lang)
 		c.Status(p.Status)
 		if err := c.JSON(p); err != nil {
 			return err

@@ -125,15 +125,51 @@ func (s *Server) routes() {
 	// The console: a session cookie and a form token on every change (web_session.go).
 	r.Get("/admin/login", page, noStore, s.consoleLoginPage)
 	r.Post("/admin/login", page, noStore, jsonBody, s.consoleLogin)
-	console := r.Group("/admin", page, s.consoleSession, jsonBody, s.consoleForms)
+	r.Post("/admin/login/enrol", page, noStore, jsonBody, s.consoleEnrol) // a second factor's enrolment, before a session (console_login.go)
+	console := r.Group("/admin", page, s.consoleSession, consoleBodyLimit(jsonBody, csvBody), s.consoleForms)
 	console.Get("/", s.consoleHome)
 	console.Post("/logout", s.consoleLogout)
 
-	// Console: users and clients (console_users.go).
+	// Console: users and clients (console_users.go, console_clients.go); new recovery codes (console_login.go).
+	console.Post("/recovery-codes", s.consoleRecoveryCodes)
+	consoleAdmin := requireRole(store.RoleAdmin)
+	console.Get("/users", consoleAdmin, s.consoleUsers)
+	console.Post("/users", consoleAdmin, s.consoleAddUser)
+	console.Get("/users/:username", consoleAdmin, s.consoleUser)
+	console.Post("/users/:username", consoleAdmin, s.consoleChangeUser)
+	console.Get("/clients", consoleAdmin, s.consoleClients)
+	console.Post("/clients", consoleAdmin, s.consoleCreateClient)
+	console.Get("/clients/:id", consoleAdmin, s.consoleClient)
+	console.Post("/clients/:id", consoleAdmin, s.consoleChangeClient)
 
 	// Console: cases and actions (console_cases.go, console_actions.go).
+	console.Get("/cases", caseReader, s.consoleCases)
+	console.Get("/cases/new", editor, s.consoleCaseNew)
+	console.Post("/cases/new", editor, s.consoleCaseCreate)
+	console.Get("/cases/:id", caseReader, s.consoleCase)
+	console.Get("/cases/:id/edit", editor, s.consoleCaseEdit)
+	console.Post("/cases/:id/edit", editor, s.consoleCaseUpdate)
+	console.Post("/cases/:id/propose", editor, s.consoleCasePropose)
+	console.Get("/cases/:id/amend", editor, s.consoleCaseAmend)
+	console.Post("/cases/:id/amend", editor, s.consoleCaseAmendPropose)
+	console.Get("/actions", anyRole, s.consoleActions)
+	console.Get("/actions/:id", anyRole, s.consoleAction)
+	console.Post("/actions/:id/approve", reviewer, s.consoleApprove)
+	console.Post("/actions/:id/reject", reviewer, s.consoleReject)
 
-	// Console: credentials, bans and audit (console_credentials.go, console_audit.go).
+	// Console: credentials, bans and audit (console_credentials.go, console_bans.go, console_audit.go).
+	registrarPage := requireRole(store.RoleRegistrar)
+	console.Get("/credentials", registrarPage, s.credentialsPage)
+	console.Get("/credentials/new", registrarPage, s.registerPage)
+	console.Post("/credentials/new", registrarPage, s.registerForm)
+	console.Post("/credentials/reregister", registrarPage, s.reregisterForm)
+	console.Post("/credentials/actions", registrarPage, s.proposeCredentialAction)
+	console.Get("/credentials/import", registrarPage, s.importPage)
+	console.Post("/credentials/import", registrarPage, s.importForm) // at consoleImportPath: the CSV limit (consoleBodyLimit)
+	console.Get("/bans", requireRole(store.RoleRegistrar, store.RoleReviewer), s.bansPage)
+	console.Post("/bans", requireRole(store.RoleRegistrar, store.RoleReviewer), s.bansSearch)
+	console.Post("/bans/lift", registrarPage, s.proposeLiftBan)
+	console.Get("/audit", requireRole(store.RoleAuditor), s.auditPage)
 
 	// Staff eligibility: a school's key with the eligibility scope (its check recorded), or an
 	// admin token with a role that may check, limited per client IP as verifications are.

@@ -118,12 +118,19 @@ func mustSite() (*site, map[string]staticFile) {
 
 // bodyLimitFor is the most body bytes the server reads for a request,
 // decided from its headers before any of the body is read: csvLimit for a
-// POST to the import route carrying a bearer token, jsonLimit otherwise.
-// The route checks the token itself; requiring one here keeps anonymous
-// clients to the small limit. A path this does not recognise (another
-// spelling of the route) gets the small limit: it errs towards refusing.
+// POST to the import route carrying a bearer token, or to the console's
+// upload route (consoleImportPath) carrying a session cookie, jsonLimit
+// otherwise. The route checks the token or session itself; requiring one
+// here keeps anonymous clients to the small limit. A path this does not
+// recognise (another spelling of the route) gets the small limit: it errs
+// towards refusing.
 func bodyLimitFor(h *fasthttp.RequestHeader, jsonLimit, csvLimit int) int {
-	if string(h.Method()) != fiber.MethodPost || !bytes.HasPrefix(h.Peek(fiber.HeaderAuthorization), []byte("Bearer ")) {
+	if string(h.Method()) != fiber.MethodPost {
+		return jsonLimit
+	}
+	bearer := bytes.HasPrefix(h.Peek(fiber.HeaderAuthorization), []byte("Bearer "))
+	session := len(h.Cookie(sessionCookieName)) > 0
+	if !bearer && !session {
 		return jsonLimit
 	}
 	uri := h.RequestURI()
@@ -137,7 +144,7 @@ func bodyLimitFor(h *fasthttp.RequestHeader, jsonLimit, csvLimit int) int {
 		}
 	}
 	uri = bytes.TrimSuffix(uri, []byte("/")) // routing is not strict about one trailing slash
-	if string(uri) == importPath {
+	if (bearer && string(uri) == importPath) || (session && string(uri) == consoleImportPath) {
 		return csvLimit
 	}
 	return jsonLimit

@@ -154,7 +154,38 @@ func (s *Server) fieldErrors(lang string, err error, fieldIDs map[string]string)
 	if msg == "" {
 		msg = s.site.catalog.text(lang, "form.invalid")
 	}
+	if lang == langZH && s.site.catalog.has("field."+e.Field) {
+		// The Chinese problem texts name the field as the API spells it
+		// (district); a form names it by its label (区).
+		msg = nameField(msg, e.Field, "“"+s.site.catalog.text(lang, "field."+e.Field)+"”")
+	}
 	return []fieldError{{Field: id, Message: msg}}
+}
+
+// nameField replaces the first whole-word use of field in msg with label,
+// taking a space after it along.
+func nameField(msg, field, label string) string {
+	for i := 0; ; {
+		j := strings.Index(msg[i:], field)
+		if j < 0 {
+			return msg
+		}
+		j += i
+		end := j + len(field)
+		before := j == 0 || !isWordByte(msg[j-1])
+		after := end == len(msg) || !isWordByte(msg[end])
+		if before && after {
+			if end < len(msg) && msg[end] == ' ' {
+				end++
+			}
+			return msg[:j] + label + msg[end:]
+		}
+		i = end
+	}
+}
+
+func isWordByte(b byte) bool {
+	return b == '_' || b == '.' || b == '[' || b == ']' || ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z') || ('0' <= b && b <= '9')
 }
 
 // view is what every template receives as its root: the page's own data
@@ -307,3 +338,17 @@ func safeNext(next string) string {
 // uiKey marks a catalogue key chosen in Go code (a status's label, say), so
 // that the catalogue test finds it; it returns key unchanged.
 func uiKey(key string) string { return key }
+
+// termName is the taxonomy term id in lang, or id itself when the list
+// does not hold it.
+func termName(terms []store.Term, id, lang string) string {
+	for _, t := range terms {
+		if t.ID == id {
+			if lang == langEN {
+				return t.EN
+			}
+			return t.ZH
+		}
+	}
+	return id
+}

@@ -28,7 +28,10 @@ func wantsPage(c *fiber.Ctx) bool {
 			return false
 		}
 	}
-	return c.Method() == fiber.MethodGet && strings.Contains(c.Get(fiber.HeaderAccept), "text/html")
+	// A console form's POST refused before routing (a body over the limit)
+	// is answered as a page too: the browser that sent it shows it.
+	console := strings.HasPrefix(p, consolePath+"/")
+	return (c.Method() == fiber.MethodGet || console) && strings.Contains(c.Get(fiber.HeaderAccept), "text/html")
 }
 
 // errorPage answers p as an HTML page for people. Headers set for the

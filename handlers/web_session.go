@@ -58,7 +58,7 @@ func (s *Server) consoleForms(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	p := principal(c)
-	if p == nil || !s.app.CheckFormToken(p.TokenID, formValue(c, formField)) {
+	if p == nil || !s.app.CheckFormToken(p.TokenID, s.postedFormToken(c)) {
 		return store.Errorf(store.EForbidden, "the form has expired or did not come from this site; go back, reload the page and try again")
 	}
 	return c.Next()

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes are the stable machine words of the external contract (the
@@ -48,10 +50,16 @@ const (
 // Error is the one error type the application returns to its callers. Code
 // is one of the E* constants; Field names the offending input, if any;
 // Message is safe to show to the person who made the request.
+//
+// Format and Args are what Errorf and FieldError made Message of, kept so
+// that the message can be given in another language with the same values;
+// both are empty for an Error written as a literal.
 type Error struct {
 	Code    string
 	Field   string
 	Message string
+	Format  string
+	Args    []any
 }
 
 func (e *Error) Error() string {
@@ -63,12 +71,33 @@ func (e *Error) Error() string {
 
 // Errorf returns an *Error with the given code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: keepArgs(args)}
 }
 
 // FieldError returns an *Error naming the input field at fault.
 func FieldError(code, field, format string, args ...any) *Error {
-	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: keepArgs(args)}
+}
+
+// keepArgs copies args and the strings and bytes among them: an argument
+// may be a view of a request's buffer, which the server reuses once the
+// request is answered, and an error can outlive its request (a shared
+// result handed to several callers).
+func keepArgs(args []any) []any {
+	if len(args) == 0 {
+		return nil
+	}
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			a = strings.Clone(v)
+		case []byte:
+			a = bytes.Clone(v)
+		}
+		out[i] = a
+	}
+	return out
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EInternal

@@ -60,6 +60,9 @@ type Reader interface {
 	// Users returns every administrator, ordered by username.
 	Users(ctx context.Context) ([]User, error)
 
+	// RecoveryCodesLeft is how many unused recovery codes the user has.
+	RecoveryCodesLeft(ctx context.Context, username string) (int, error)
+
 	// TokenDenied reports whether the token id was put on the deny list.
 	TokenDenied(ctx context.Context, jti string) (bool, error)
 
@@ -176,6 +179,23 @@ type Tx interface {
 	// signed in with, and reports false (changing nothing) when step is not
 	// later than the one recorded: a code is good for one sign-in only.
 	AdvanceTOTPStep(ctx context.Context, username string, step int64) (bool, error)
+
+	// ConfirmTOTP sets the user's TOTP secret and last step, and reports
+	// true, only while the user has no confirmed second factor (a
+	// TOTPLastStep of 0); otherwise it changes nothing and reports false.
+	// The condition is in the write, so two enrolments racing for one user
+	// cannot both succeed. An unknown user is false.
+	ConfirmTOTP(ctx context.Context, username string, secret []byte, step int64) (bool, error)
+
+	// SetRecoveryCodes replaces the user's recovery codes (hashes, never the
+	// codes) with hashes; nil removes them all.
+	SetRecoveryCodes(ctx context.Context, username string, hashes [][]byte) error
+
+	// UseRecoveryCode removes the user's recovery code with that hash and
+	// reports whether there was one, with how many codes the user has left.
+	// The removal is one conditional write: of two uses of one code at once,
+	// only one reports true.
+	UseRecoveryCode(ctx context.Context, username string, hash []byte) (ok bool, left int, err error)
 
 	// DenyToken puts a token id on the deny list until expiresAt.
 	// Denying the same id twice is not an error.

@@ -53,6 +53,7 @@ const (
 	sClients
 	sClientUsage
 	sCountClientUsage
+	sRecoveryCodesLeft // recovery.go
 	numReadStmts
 )
 
@@ -218,7 +219,8 @@ var stmtSQL = [numStmts]string{
 	sClients:               `SELECT ` + clientCols + ` FROM clients ORDER BY created_at, id`,
 	sClientUsage: `SELECT ` + clientUsageCols + ` FROM client_usage WHERE client_id = ?
 		ORDER BY id DESC LIMIT ? OFFSET ?`,
-	sCountClientUsage: `SELECT count(*) FROM client_usage WHERE client_id = ?`,
+	sCountClientUsage:  `SELECT count(*) FROM client_usage WHERE client_id = ?`,
+	sRecoveryCodesLeft: `SELECT count(*) FROM recovery_codes WHERE username = ?`,
 
 	sCreateUser:      `INSERT INTO users (` + userCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 	sAdvanceTOTPStep: `UPDATE users SET totp_last_step = ?2 WHERE username = ?1 AND totp_last_step < ?2`,

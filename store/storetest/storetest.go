@@ -51,6 +51,10 @@ var groups = []struct {
 		{"UpdateUser", testUpdateUser},
 		{"LastAdmin", testLastAdmin},
 		{"LastAdminRace", testLastAdminRace},
+		{"ConfirmTOTP", testConfirmTOTP},
+		{"ConfirmTOTPRace", testConfirmTOTPRace},
+		{"RecoveryCodes", testRecoveryCodes},
+		{"UseRecoveryCodeRace", testUseRecoveryCodeRace},
 	}},
 	{"Tokens", []test{
 		{"DenyToken", testDenyToken},
