@@ -17,6 +17,13 @@ var problemMessagesZH = map[string]string{
 	"the form could not be read":                  "无法读取该表单",
 	"unknown kind of action %q":                   "未知的事项类型 %q",
 	"kind is publish_case or withdraw_case":       "kind 须为 publish_case 或 withdraw_case",
+	"not a number":                                "不是数字",
+	"page is a whole number from 1 to 1000000":    "page 须为 1 至 1000000 之间的整数",
+	"unknown change %q":                           "未知的更改 %q",
+	// Enrolling a second factor.
+	"the code is not correct; enter the code your app shows now": "验证码不正确，请输入身份验证器应用当前显示的验证码",
+	"the enrolment has expired or is not valid; sign in again":   "此次绑定已过期或无效，请重新登录",
+	"you have no second factor to make recovery codes for":       "您尚未绑定身份验证器，无法生成恢复码",
 	// Values and fields.
 	"%q is not a case status":          "%q 不是案例状态",
 	"%s":                               "%s",

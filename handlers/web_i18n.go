@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -82,16 +81,6 @@ func (c *catalog) text(lang, key string, args ...any) string {
 
 // has reports whether the catalogue defines key.
 func (c *catalog) has(key string) bool { _, ok := c.text_[key]; return ok }
-
-// keys lists every key, sorted.
-func (c *catalog) keys() []string {
-	out := make([]string, 0, len(c.text_))
-	for k := range c.text_ {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // pageLang decides a page's language and remembers an explicit choice.
 func pageLang(c *fiber.Ctx) string {
