@@ -61,6 +61,10 @@ func TestBodyLimitPerRoute(t *testing.T) {
 		{"POST", "/api/v1/admin/credentials", bearer(reg)},
 		{"POST", "/api/v1/admin/actions", bearer(reg)},
 		{"POST", "/api/v1/admin/credentials/import", nil}, // no token: the small limit
+		// A made-up or tampered token buys nothing either: the large limit needs a signature.
+		{"POST", "/api/v1/admin/credentials/import", bearer("x")},
+		{"POST", "/api/v1/admin/credentials/import", bearer(reg[:len(reg)-4] + "AAAA")},
+		{"POST", "/admin/credentials/import", []string{"Cookie", "portal_session=x"}},
 		{"POST", "/api/v1/admin/credentials/import/x", bearer(reg)},
 		{"PUT", "/api/v1/admin/credentials/import", bearer(reg)},
 	} {

@@ -262,6 +262,10 @@ func TestConsoleImportBodyLimit(t *testing.T) {
 	if r.status != 413 {
 		t.Fatalf("anonymous: %d %s", r.status, r.body)
 	}
+	// A made-up session cookie is no session.
+	if r := headersOnly(t, base, "POST", "/admin/credentials/import", body.Len(), "Cookie", "portal_session=made.up.token", "Accept", "text/html"); r.status != 413 {
+		t.Fatalf("forged cookie: %d %s", r.status, r.body)
+	}
 	// Another console path keeps the small limit with a session too.
 	if r := headersOnly(t, base, "POST", "/admin/credentials/new", body.Len(), "Cookie", b.sessionCookie(), "Accept", "text/html"); r.status != 413 {
 		t.Fatalf("other path: %d %s", r.status, r.body)

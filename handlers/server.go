@@ -83,7 +83,7 @@ func New(a *app.App, log *slog.Logger) *Server {
 			h.SetConnectionClose()
 			return fasthttp.RequestConfig{}
 		}
-		limit := bodyLimitFor(h, cfg.BodyLimit, cfg.CSVBodyLimit)
+		limit := bodyLimitFor(h, cfg.BodyLimit, cfg.CSVBodyLimit, s.tokenSigned)
 		if h.ContentLength() > limit {
 			// Without Expect the server answers 413 from Content-Length
 			// before reading the body; with it, it would first send
@@ -119,18 +119,19 @@ func mustSite() (*site, map[string]staticFile) {
 // bodyLimitFor is the most body bytes the server reads for a request,
 // decided from its headers before any of the body is read: csvLimit for a
 // POST to the import route carrying a bearer token, or to the console's
-// upload route (consoleImportPath) carrying a session cookie, jsonLimit
-// otherwise. The route checks the token or session itself; requiring one
-// here keeps anonymous clients to the small limit. A path this does not
-// recognise (another spelling of the route) gets the small limit: it errs
-// towards refusing.
-func bodyLimitFor(h *fasthttp.RequestHeader, jsonLimit, csvLimit int) int {
+// upload route (consoleImportPath) carrying a session cookie, when signed
+// says the token is one this portal signed and still current; jsonLimit
+// otherwise. The route authenticates in full; the signature check here
+// keeps anyone without a token of their own to the small limit (a made-up
+// cookie or header buys nothing). A path this does not recognise (another
+// spelling of the route) gets the small limit: it errs towards refusing.
+func bodyLimitFor(h *fasthttp.RequestHeader, jsonLimit, csvLimit int, signed func(token string) bool) int {
 	if string(h.Method()) != fiber.MethodPost {
 		return jsonLimit
 	}
-	bearer := bytes.HasPrefix(h.Peek(fiber.HeaderAuthorization), []byte("Bearer "))
-	session := len(h.Cookie(sessionCookieName)) > 0
-	if !bearer && !session {
+	bearer, isBearer := bytes.CutPrefix(h.Peek(fiber.HeaderAuthorization), []byte("Bearer "))
+	session := h.Cookie(sessionCookieName)
+	if !isBearer && len(session) == 0 {
 		return jsonLimit
 	}
 	uri := h.RequestURI()
@@ -144,10 +145,27 @@ func bodyLimitFor(h *fasthttp.RequestHeader, jsonLimit, csvLimit int) int {
 		}
 	}
 	uri = bytes.TrimSuffix(uri, []byte("/")) // routing is not strict about one trailing slash
-	if (bearer && string(uri) == importPath) || (session && string(uri) == consoleImportPath) {
-		return csvLimit
+	var token []byte
+	switch {
+	case isBearer && string(uri) == importPath:
+		token = bytes.TrimSpace(bearer)
+	case len(session) > 0 && string(uri) == consoleImportPath:
+		token = session
+	default:
+		return jsonLimit
 	}
-	return jsonLimit
+	if len(token) == 0 || len(token) > 4096 || !signed(string(token)) {
+		return jsonLimit
+	}
+	return csvLimit
+}
+
+// tokenSigned is app.TokenSigned under a short deadline of its own: it runs
+// before the request has a context.
+func (s *Server) tokenSigned(token string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	return s.app.TokenSigned(ctx, token)
 }
 
 // conflictingFraming reports a request whose body length is ambiguous
