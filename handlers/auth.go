@@ -42,7 +42,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		Path:     "/api/v1/auth",
 		MaxAge:   int(auth.DeviceCookieTTL / time.Second),
 		HTTPOnly: true,
-		Secure:   c.Protocol() == "https",
+		Secure:   secureCookies(c),
 		SameSite: fiber.CookieSameSiteStrictMode,
 	})
 	return c.JSON(tokenResponse{AccessToken: tok.AccessToken, TokenType: "Bearer", ExpiresIn: tok.ExpiresIn})

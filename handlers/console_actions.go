@@ -352,8 +352,12 @@ func (s *Server) consoleAction(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	switch r := c.Query("result"); r {
-	case "proposed", store.ActionApplied, store.ActionRejected:
+	// The result comes back in the address after a decision (303); it is
+	// shown only when the action's state bears it out, so that a link
+	// cannot tell a reviewer a pending action was already decided.
+	switch r := c.Query("result"); {
+	case r == "proposed" && ap.Action.Status == store.ActionPending,
+		(r == store.ActionApplied || r == store.ActionRejected) && ap.Action.Status == r:
 		ap.Result = r
 	}
 	if n, err := strconv.ParseInt(c.Query("ban_id"), 10, 64); err == nil && n > 0 && ap.Action.Kind == store.ActionImposeBan {

@@ -470,7 +470,7 @@ func (s *Server) postedFormToken(c *fiber.Ctx) string {
 		}
 		return up.token
 	}
-	return formValue(c, formField)
+	return postedField(c, formField)
 }
 
 // registerLabels gives the register's templates the catalogue keys and

@@ -57,7 +57,7 @@ var errFormExpired = store.Errorf(store.EForbidden, "the form has expired or did
 
 func (s *Server) consoleLogin(c *fiber.Ctx) error {
 	form := signInForm{Username: formValue(c, "username"), Next: safeNext(formValue(c, "next"))}
-	if !checkPreSessionCSRF(c) {
+	if !s.checkPreSessionCSRF(c) {
 		return errFormExpired
 	}
 	res, err := s.app.SignIn(c.UserContext(), app.LoginRequest{Username: form.Username, Password: formValue(c, "password"),
@@ -109,7 +109,7 @@ func groups(s string, n int) string {
 // consoleEnrol confirms an enrolment with the first code of the new secret.
 func (s *Server) consoleEnrol(c *fiber.Ctx) error {
 	next := safeNext(formValue(c, "next"))
-	if !checkPreSessionCSRF(c) {
+	if !s.checkPreSessionCSRF(c) {
 		return errFormExpired
 	}
 	ticket := formValue(c, "ticket")

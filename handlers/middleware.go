@@ -91,7 +91,20 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	s.setSecurityHeaders(c)
+	c.Locals(localHTTPS, s.https || c.Context().IsTLS())
 	return c.Next()
+}
+
+// localHTTPS marks a request whose cookies must be Secure: the portal is
+// served over TLS (its base URL is https, behind a proxy that ends TLS)
+// or this connection is TLS itself. X-Forwarded-Proto is not believed:
+// a client could send it.
+const localHTTPS = "https"
+
+// secureCookies reports whether cookies set on this request get Secure.
+func secureCookies(c *fiber.Ctx) bool {
+	on, _ := c.Locals(localHTTPS).(bool)
+	return on
 }
 
 func (s *Server) setSecurityHeaders(c *fiber.Ctx) {

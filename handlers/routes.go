@@ -114,7 +114,7 @@ func (s *Server) routes() {
 	r.Get("/verify", page, s.verifyPage)
 	r.Post("/verify", page, noStore, verifyLimit, jsonBody, s.verifyForm)
 	r.Post("/verify/receipt", page, noStore, verifyLimit, jsonBody, s.receiptPage) // the printable receipt
-	r.Get("/verify/receipt", page, s.receiptRedirect)
+	r.Get("/verify/receipt", page, noStore, s.receiptRedirect)
 	r.Get("/receipts/check", page, noStore, ifQuery("receipt", verifyLimit), s.receiptCheckPage) // ?receipt= is where a receipt's QR code leads
 	r.Post("/receipts/check", page, noStore, verifyLimit, jsonBody, s.receiptCheckForm)
 

@@ -285,7 +285,7 @@ func (s *Server) newView(c *fiber.Ctx, titleKey string, data any) *view {
 	}
 	v.Console = strings.HasPrefix(v.Path, "/admin")
 	if v.Console && v.CSRF == "" {
-		v.CSRF = preSessionCSRF(c)
+		v.CSRF = s.preSessionCSRF(c)
 	}
 	return v
 }

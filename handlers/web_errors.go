@@ -16,8 +16,8 @@ type errorView struct {
 }
 
 // wantsPage reports whether an error should be answered with an HTML page:
-// always on a page route, and for a browser's request for an address that
-// is none of the portal's machine interfaces.
+// always on a page route, and for a browser's request (Accept: text/html)
+// for an address that is none of the portal's machine interfaces.
 func wantsPage(c *fiber.Ctx) bool {
 	if on, _ := c.Locals(localPage).(bool); on {
 		return true
@@ -28,10 +28,10 @@ func wantsPage(c *fiber.Ctx) bool {
 			return false
 		}
 	}
-	// A console form's POST refused before routing (a body over the limit)
-	// is answered as a page too: the browser that sent it shows it.
-	console := strings.HasPrefix(p, consolePath+"/")
-	return (c.Method() == fiber.MethodGet || console) && strings.Contains(c.Get(fiber.HeaderAccept), "text/html")
+	// Whatever the method: a form's POST refused before routing (a body over
+	// the limit, a compressed body, a header too large) is shown by the
+	// browser that sent it.
+	return strings.Contains(c.Get(fiber.HeaderAccept), "text/html")
 }
 
 // errorPage answers p as an HTML page for people. Headers set for the

@@ -92,7 +92,7 @@ func pageLang(c *fiber.Ctx) string {
 	case langZH, langEN:
 		lang = q
 		c.Cookie(&fiber.Cookie{Name: langCookieName, Value: q, Path: "/", MaxAge: int(langCookieTTL / time.Second),
-			HTTPOnly: true, Secure: c.Protocol() == "https", SameSite: fiber.CookieSameSiteLaxMode})
+			HTTPOnly: true, Secure: secureCookies(c), SameSite: fiber.CookieSameSiteLaxMode})
 	default:
 		switch ck := c.Cookies(langCookieName); ck {
 		case langZH, langEN:
@@ -160,5 +160,7 @@ func otherLangURL(c *fiber.Ctx, lang string) string {
 		q = url.Values{}
 	}
 	q.Set("lang", other)
-	return c.Path() + "?" + q.Encode()
+	// One leading slash: a path such as //evil.example/x must not become a
+	// link to another host on this site's own 404 page.
+	return "/" + strings.TrimLeft(c.Path(), "/\\") + "?" + q.Encode()
 }

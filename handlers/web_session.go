@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -68,32 +69,50 @@ func (s *Server) consoleForms(c *fiber.Ctx) error {
 func (s *Server) csrfToken(_ *fiber.Ctx, p *app.Principal) string { return s.app.FormToken(p.TokenID) }
 
 // preSessionCSRF is the sign-in form's token: the value of a cookie of its
-// own, set here when the browser has none yet.
-func preSessionCSRF(c *fiber.Ctx) string {
-	if v := c.Cookies(formCookieName); len(v) == 43 {
-		return v
+// own, set here when the browser has none yet. The value is a random nonce
+// and the portal's MAC of it, so that a value planted in the browser by
+// someone else (a sibling host, plain HTTP before HSTS) is refused.
+func (s *Server) preSessionCSRF(c *fiber.Ctx) string {
+	if v := c.Cookies(formCookieName); s.validPreSession(v) {
+		return utilsCopy(v)
 	}
-	b := make([]byte, 32)
+	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
 		return ""
 	}
-	v := base64.RawURLEncoding.EncodeToString(b)
+	nonce := base64.RawURLEncoding.EncodeToString(b)
+	v := nonce + "." + s.app.FormToken(preSessionLabel+nonce)
 	c.Cookie(&fiber.Cookie{Name: formCookieName, Value: v, Path: consolePath, HTTPOnly: true,
-		Secure: c.Protocol() == "https", SameSite: fiber.CookieSameSiteStrictMode})
+		Secure: secureCookies(c), SameSite: fiber.CookieSameSiteStrictMode})
 	c.Request().Header.SetCookie(formCookieName, v) // for a later read in this request
 	return v
 }
 
-// checkPreSessionCSRF reports whether a sign-in form's token matches its cookie.
-func checkPreSessionCSRF(c *fiber.Ctx) bool {
-	ck, field := c.Cookies(formCookieName), formValue(c, formField)
-	return len(ck) == 43 && subtle.ConstantTimeCompare([]byte(ck), []byte(field)) == 1
+const preSessionLabel = "pre-session\x00"
+
+// validPreSession reports whether v is a pre-session value this portal made.
+func (s *Server) validPreSession(v string) bool {
+	nonce, mac, ok := strings.Cut(v, ".")
+	return ok && len(nonce) == 22 && s.app.CheckFormToken(preSessionLabel+nonce, mac)
+}
+
+// checkPreSessionCSRF reports whether a sign-in form's token is the
+// portal's own pre-session value and matches the browser's cookie.
+func (s *Server) checkPreSessionCSRF(c *fiber.Ctx) bool {
+	ck, field := c.Cookies(formCookieName), postedField(c, formField)
+	return s.validPreSession(ck) && subtle.ConstantTimeCompare([]byte(ck), []byte(field)) == 1
+}
+
+// postedField is a field of a urlencoded form body, never of the query
+// string: a form token in an address would end up in logs and histories.
+func postedField(c *fiber.Ctx, name string) string {
+	return string(c.Request().PostArgs().Peek(name))
 }
 
 // startSession sets the session cookie for tok and the device cookie that
 // lets this browser past the per-username sign-in limit next time.
 func (s *Server) startSession(c *fiber.Ctx, tok *app.Token) {
-	secure := s.https || c.Protocol() == "https"
+	secure := secureCookies(c)
 	c.Cookie(&fiber.Cookie{Name: sessionCookieName, Value: tok.AccessToken, Path: consolePath,
 		MaxAge: tok.ExpiresIn, HTTPOnly: true, Secure: secure, SameSite: fiber.CookieSameSiteStrictMode})
 	if tok.DeviceCookie != "" {
@@ -105,7 +124,7 @@ func (s *Server) startSession(c *fiber.Ctx, tok *app.Token) {
 // clearSession removes the session cookie.
 func (s *Server) clearSession(c *fiber.Ctx) {
 	c.Cookie(&fiber.Cookie{Name: sessionCookieName, Value: "", Path: consolePath, MaxAge: -1,
-		Expires: time.Unix(0, 0), HTTPOnly: true, Secure: s.https || c.Protocol() == "https", SameSite: fiber.CookieSameSiteStrictMode})
+		Expires: time.Unix(0, 0), HTTPOnly: true, Secure: secureCookies(c), SameSite: fiber.CookieSameSiteStrictMode})
 }
 
 // formValue is a form field, copied out of Fiber's buffers.

@@ -185,3 +185,50 @@ func TestSafeNextStaysOnTheConsole(t *testing.T) {
 		}
 	}
 }
+
+// Found by a trial: the language link of a 404 page must stay on this site.
+func TestLanguageLinkStaysOnSite(t *testing.T) {
+	e := newEnv(t, nil)
+	p := e.browser().get("//evil.example/x")
+	if p.has(`href="//evil.example`) || !p.has(`href="/evil.example/x?lang=en"`) {
+		t.Fatalf("language link:\n%s", p.body)
+	}
+}
+
+// A browser's form refused before any route runs still gets a page.
+func TestRefusedFormsArePages(t *testing.T) {
+	e := newEnv(t, nil)
+	b := e.browser()
+	p := b.post("/verify", url.Values{"certificate_no": {"1"}, "name": {"x"}}, "Content-Encoding", "gzip")
+	if p.status != 415 || !strings.HasPrefix(p.header.Get("Content-Type"), "text/html") {
+		t.Fatalf("compressed form: %d %s", p.status, p.header.Get("Content-Type"))
+	}
+	p = b.post("/cases", nil)
+	if p.status != 405 || !strings.HasPrefix(p.header.Get("Content-Type"), "text/html") {
+		t.Fatalf("POST /cases: %d %s", p.status, p.header.Get("Content-Type"))
+	}
+}
+
+// The sign-in form's token must be one the portal made, not any value a
+// third party managed to plant as the cookie; and no form token is read
+// from the address.
+func TestFormTokensAreThePortals(t *testing.T) {
+	e := newEnv(t, nil)
+	e.addUser("ann", "editor")
+	planted := strings.Repeat("A", 22) + "." + strings.Repeat("B", 43)
+	b := e.browser()
+	p := b.post("/admin/login", url.Values{"username": {"ann"}, "password": {"correct horse battery ann"}, "_csrf": {planted}},
+		"Cookie", "portal_form="+planted)
+	if p.status != 403 {
+		t.Fatalf("planted pre-session value: %d", p.status)
+	}
+	s := e.signIn("bob", "editor")
+	s.get("/admin")
+	tok := s.lastCSRF
+	if p := s.post("/admin/logout?_csrf="+url.QueryEscape(tok), url.Values{"_csrf": {""}}); p.status != 403 {
+		t.Fatalf("token in the query: %d", p.status)
+	}
+	if p := s.post("/admin/logout", url.Values{"_csrf": {tok}}); p.status != 303 {
+		t.Fatalf("token in the body: %d", p.status)
+	}
+}
