@@ -22,6 +22,12 @@ type Principal struct {
 	Roles     []string
 	TokenID   string
 	ExpiresAt time.Time
+	// Session names the sign-in the token belongs to, the same for every
+	// token renewed from it (RenewToken): the console's form tokens are
+	// bound to it, so a renewal does not void a form being filled in.
+	Session string
+
+	claims auth.Claims
 }
 
 // HasRole reports whether p holds role, or admin.
@@ -284,7 +290,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 			case denied || st.Disabled || claims.IssuedAt.Before(st.TokensNotBefore):
 				return nil, errToken
 			}
-			return &Principal{Username: claims.Subject, Roles: st.Roles, TokenID: claims.ID, ExpiresAt: claims.ExpiresAt}, nil
+			return &Principal{Username: claims.Subject, Roles: st.Roles, TokenID: claims.ID, ExpiresAt: claims.ExpiresAt, Session: claims.Session, claims: claims}, nil
 		}
 		// Redis cannot answer: the store can.
 	}
@@ -309,7 +315,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 		return nil, errToken
 	}
 
-	return &Principal{Username: u.Username, Roles: u.Roles, TokenID: claims.ID, ExpiresAt: claims.ExpiresAt}, nil
+	return &Principal{Username: u.Username, Roles: u.Roles, TokenID: claims.ID, ExpiresAt: claims.ExpiresAt, Session: claims.Session, claims: claims}, nil
 }
 
 // Logout ends the principal's token at once on every instance sharing the
@@ -342,4 +348,30 @@ func (a *App) Logout(ctx context.Context, p *Principal) error {
 func (a *App) TokenSigned(ctx context.Context, token string) bool {
 	_, err := a.tokens.Parse(ctx, token)
 	return err == nil
+}
+
+// MaxSession is how long after signing in a session may still be renewed:
+// past it, the person signs in again (with their second factor), however
+// busy they are.
+const MaxSession = 12 * time.Hour
+
+// RenewToken returns a fresh token of p's session when p's token has less
+// than half its life left, so that the console does not sign out a person
+// at work when a short-lived token ends; nil when it need not be renewed
+// yet, or may not be (the session began more than MaxSession ago, or p
+// came from no token). The token renewed from stays valid until its own
+// expiry, at most half a lifetime later; a logout ends the current one.
+func (a *App) RenewToken(p *Principal) (*Token, error) {
+	if p == nil || p.claims.ID == "" {
+		return nil, nil
+	}
+	now := a.now()
+	if p.ExpiresAt.Sub(now) > a.tokens.TTL()/2 || now.Sub(p.claims.SessionStart) >= MaxSession {
+		return nil, nil
+	}
+	s, _, err := a.tokens.IssueRenewal(p.claims)
+	if err != nil {
+		return nil, fmt.Errorf("app: renew token: %w", err)
+	}
+	return &Token{AccessToken: s, ExpiresIn: int(a.tokens.TTL() / time.Second)}, nil
 }

@@ -48,17 +48,45 @@ type Claims struct {
 	ID        string // the token id (jti), which logout puts on the deny list
 	IssuedAt  time.Time
 	ExpiresAt time.Time
+	// Session names the sign-in the token belongs to: the first token's id,
+	// kept by every token renewed from it (IssueRenewal). SessionStart is
+	// that sign-in's time. Tokens from before sessions existed have none:
+	// Parse gives them their own id and issue time.
+	Session      string
+	SessionStart time.Time
 }
 
-// Issue signs a token for username and returns it with its claims.
+// tokenClaims are the JWT's claims: the registered ones, and the session.
+type tokenClaims struct {
+	jwt.RegisteredClaims
+	Session      string           `json:"sid,omitempty"`
+	SessionStart *jwt.NumericDate `json:"sst,omitempty"`
+}
+
+// Issue signs a token for username, the first of a new session.
 func (t *Tokens) Issue(username string) (string, Claims, error) {
+	return t.issue(username, "", time.Time{})
+}
+
+// IssueRenewal signs a fresh token for the same user and session as c (a
+// token still valid), so that a person at work is not signed out when a
+// token's short life ends. The caller decides whether the session may go
+// on (app.RenewToken bounds it).
+func (t *Tokens) IssueRenewal(c Claims) (string, Claims, error) {
+	return t.issue(c.Subject, c.Session, c.SessionStart)
+}
+
+func (t *Tokens) issue(username, session string, started time.Time) (string, Claims, error) {
 	now := t.now()
 	jti, err := RandomID()
 	if err != nil {
 		return "", Claims{}, err
 	}
+	if session == "" {
+		session, started = jti, now
+	}
 	exp := now.Add(t.ttl)
-	claims := jwt.RegisteredClaims{
+	claims := tokenClaims{RegisteredClaims: jwt.RegisteredClaims{
 		Issuer:    t.issuer,
 		Subject:   username,
 		Audience:  jwt.ClaimStrings{TokenAudience},
@@ -66,7 +94,7 @@ func (t *Tokens) Issue(username string) (string, Claims, error) {
 		IssuedAt:  jwt.NewNumericDate(now),
 		NotBefore: jwt.NewNumericDate(now),
 		ID:        jti,
-	}
+	}, Session: session, SessionStart: jwt.NewNumericDate(started)}
 	kid, key := t.ring.Signer()
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
 	tok.Header["kid"] = kid
@@ -74,7 +102,8 @@ func (t *Tokens) Issue(username string) (string, Claims, error) {
 	if err != nil {
 		return "", Claims{}, fmt.Errorf("auth: sign token: %w", err)
 	}
-	return s, Claims{Subject: username, ID: jti, IssuedAt: claims.IssuedAt.Time, ExpiresAt: claims.ExpiresAt.Time}, nil
+	return s, Claims{Subject: username, ID: jti, IssuedAt: claims.IssuedAt.Time, ExpiresAt: claims.ExpiresAt.Time,
+		Session: session, SessionStart: claims.SessionStart.Time}, nil
 }
 
 // Parse checks token's signature against the keyring (only EdDSA is
@@ -82,7 +111,7 @@ func (t *Tokens) Issue(username string) (string, Claims, error) {
 // claims; ErrInvalidToken for anything wrong. It does not consult the deny
 // list or the user: that is the caller's part.
 func (t *Tokens) Parse(ctx context.Context, token string) (Claims, error) {
-	var claims jwt.RegisteredClaims
+	var claims tokenClaims
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
 		jwt.WithIssuer(t.issuer),
@@ -102,7 +131,15 @@ func (t *Tokens) Parse(ctx context.Context, token string) (Claims, error) {
 	if err != nil || claims.ID == "" || claims.Subject == "" || claims.ExpiresAt == nil || claims.IssuedAt == nil {
 		return Claims{}, ErrInvalidToken
 	}
-	return Claims{Subject: claims.Subject, ID: claims.ID, IssuedAt: claims.IssuedAt.Time, ExpiresAt: claims.ExpiresAt.Time}, nil
+	out := Claims{Subject: claims.Subject, ID: claims.ID, IssuedAt: claims.IssuedAt.Time, ExpiresAt: claims.ExpiresAt.Time,
+		Session: claims.Session}
+	if claims.SessionStart != nil {
+		out.SessionStart = claims.SessionStart.Time
+	}
+	if out.Session == "" || out.SessionStart.IsZero() {
+		out.Session, out.SessionStart = claims.ID, out.IssuedAt
+	}
+	return out, nil
 }
 
 // RandomID returns 128 random bits, base64url-encoded: token, receipt and

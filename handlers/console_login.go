@@ -24,6 +24,7 @@ type signInForm struct {
 	Next     string
 	Failed   bool // the one message for every failure, as the API gives
 	Expired  bool // an enrolment that can no longer be completed
+	Ended    bool // the browser's session had ended (expired, or signed out elsewhere)
 }
 
 // enrolForm is the enrolment page's data.
@@ -50,7 +51,7 @@ type recoveryUsed struct {
 }
 
 func (s *Server) consoleLoginPage(c *fiber.Ctx) error {
-	return s.render(c, fiber.StatusOK, "login", "login.title", signInForm{Next: safeNext(c.Query("next"))})
+	return s.render(c, fiber.StatusOK, "login", "login.title", signInForm{Next: safeNext(c.Query("next")), Ended: c.Query("ended") == "1"})
 }
 
 var errFormExpired = store.Errorf(store.EForbidden, "the form has expired or did not come from this site; go back, reload the page and try again")

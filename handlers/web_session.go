@@ -39,6 +39,13 @@ func (s *Server) consoleSession(c *fiber.Ctx) error {
 		if err == nil {
 			c.Locals(localPrincipal, p)
 			c.Set(fiber.HeaderCacheControl, "no-store")
+			// A person at work keeps their session: past half its life the
+			// token is replaced (up to app.MaxSession after signing in).
+			if fresh, err := s.app.RenewToken(p); err != nil {
+				return err
+			} else if fresh != nil {
+				s.startSession(c, fresh)
+			}
 			return c.Next()
 		}
 		if !store.IsCode(err, store.EUnauthorized) {
@@ -48,9 +55,15 @@ func (s *Server) consoleSession(c *fiber.Ctx) error {
 	}
 	next := c.OriginalURL()
 	if c.Method() != fiber.MethodGet {
+		// What a form sent cannot be kept across signing in (and the pages
+		// send no Referer to return to); the sign-in page's notice says so.
 		next = consolePath
 	}
-	return c.Redirect(consolePath+"/login?next="+url.QueryEscape(safeNext(next)), fiber.StatusSeeOther)
+	loc := consolePath + "/login?next=" + url.QueryEscape(safeNext(next))
+	if tok != "" {
+		loc += "&ended=1"
+	}
+	return c.Redirect(loc, fiber.StatusSeeOther)
 }
 
 // consoleForms refuses a console POST whose form token is not the session's.
@@ -59,14 +72,14 @@ func (s *Server) consoleForms(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	p := principal(c)
-	if p == nil || !s.app.CheckFormToken(p.TokenID, s.postedFormToken(c)) {
+	if p == nil || !s.app.CheckFormToken(p.Session, s.postedFormToken(c)) {
 		return store.Errorf(store.EForbidden, "the form has expired or did not come from this site; go back, reload the page and try again")
 	}
 	return c.Next()
 }
 
 // csrfToken is the form token of p's session.
-func (s *Server) csrfToken(_ *fiber.Ctx, p *app.Principal) string { return s.app.FormToken(p.TokenID) }
+func (s *Server) csrfToken(_ *fiber.Ctx, p *app.Principal) string { return s.app.FormToken(p.Session) }
 
 // preSessionCSRF is the sign-in form's token: the value of a cookie of its
 // own, set here when the browser has none yet. The value is a random nonce

@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"ethicsportal/app"
 )
 
 func TestPagesSpeakChineseFirst(t *testing.T) {
@@ -230,5 +233,45 @@ func TestFormTokensAreThePortals(t *testing.T) {
 	}
 	if p := s.post("/admin/logout", url.Values{"_csrf": {tok}}); p.status != 303 {
 		t.Fatalf("token in the body: %d", p.status)
+	}
+}
+
+// A person at work in the console is not signed out when a token's short
+// life ends: past half of it the session cookie gets a fresh token of the
+// same session, and forms filled in before keep their token. Past
+// app.MaxSession the session ends, and the sign-in page says so.
+func TestConsoleSessionIsRenewedWhileInUse(t *testing.T) {
+	e := newEnv(t, map[string]string{"PORTAL_TOKEN_TTL": "15m"})
+	b := e.signIn("ann", "editor")
+	b.get("/admin")
+	form := b.lastCSRF
+	for i := 0; i < 8; i++ { // two hours of work, a request every quarter hour less a minute
+		e.clock.Add(14 * time.Minute)
+		if p := b.get("/admin"); p.status != 200 {
+			t.Fatalf("after %d minutes: %d", (i+1)*14, p.status)
+		}
+	}
+	if b.lastCSRF != form {
+		t.Fatal("the form token changed with the renewal")
+	}
+	// Idle for longer than a token lives: signed out, and told why.
+	e.clock.Add(16 * time.Minute)
+	p := b.get("/admin")
+	if p.status != 303 || !strings.Contains(p.header.Get("Location"), "ended=1") {
+		t.Fatalf("idle: %d %q", p.status, p.header.Get("Location"))
+	}
+	b.get(p.header.Get("Location")).mustHave(t, "您的登录已结束")
+
+	// However busy, a session ends app.MaxSession after signing in.
+	b = e.signIn("bob", "editor")
+	for elapsed := time.Duration(0); elapsed < app.MaxSession; elapsed += 14 * time.Minute {
+		if p := b.get("/admin"); p.status != 200 {
+			t.Fatalf("at %v: %d", elapsed, p.status)
+		}
+		e.clock.Add(14 * time.Minute)
+	}
+	e.clock.Add(15 * time.Minute)
+	if p := b.get("/admin"); p.status != 303 {
+		t.Fatalf("past the session's limit: %d", p.status)
 	}
 }
