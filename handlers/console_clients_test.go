@@ -77,7 +77,7 @@ func TestConsoleClients(t *testing.T) {
 	if rot.status != http.StatusOK || rot.header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("rotate key: %d", rot.status)
 	}
-	rot.mustHave(t, "The old key works until 2 June 2026 04:00 UTC")
+	rot.mustHave(t, "The old key works until 2 June 2026 12:00 Beijing time")
 	newKey := shownKey.FindStringSubmatch(rot.body)
 	if newKey == nil || newKey[1] == key[1] {
 		t.Fatalf("no new key shown:\n%s", rot.body)
@@ -87,7 +87,7 @@ func TestConsoleClients(t *testing.T) {
 			t.Errorf("key in the grace period: %d", r.status)
 		}
 	}
-	b.get("/admin/clients/"+id[1]).mustHave(t, "Previous key", "Works until 2 June 2026 04:00 UTC")
+	b.get("/admin/clients/"+id[1]).mustHave(t, "Previous key", "Works until 2 June 2026 12:00 Beijing time")
 
 	// Rotate the secret: a new one shown once.
 	b.get("/admin/clients/" + id[1])

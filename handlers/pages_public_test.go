@@ -284,7 +284,7 @@ func TestPublicCasePage(t *testing.T) {
 	}
 	p.mustHave(t, "<title>某小学教师体罚学生 · ", "<h1>某小学教师体罚学生</h1>", "该教师在课堂上多次体罚学生，造成不良影响。",
 		"张某某", "北京市海淀区某小学", "<dd>海淀区</dd>", "<dd>小学</dd>", "<li>5. 关心爱护学生</li>",
-		`<th scope="row">记过</th><td>记过处分</td>`, "2026年3月2日", "2026年4月20日", "北京市海淀区教育委员会", "2026年6月1日 04:00（UTC）",
+		`<th scope="row">记过</th><td>记过处分</td>`, "2026年3月2日", "2026年4月20日", "北京市海淀区教育委员会", "2026年6月1日 12:00（北京时间）",
 		"<p>经查，张某某在担任班主任期间多次体罚学生。<br>其行为违反了《中小学教师职业行为十项准则》。</p>", "<p>区教委依据有关规定给予处分。</p>",
 		"本案例公开后未作更正", "http://portal.test/cases/"+id)
 	wantSmallPage(t, e, p)
@@ -297,12 +297,12 @@ func TestPublicCasePage(t *testing.T) {
 		t.Fatalf("amend: %d %s", r.status, r.body)
 	}
 	p = b.get("/cases/" + id)
-	p.mustHave(t, "本案例的公开信息已于 2026年6月1日 05:00（UTC） 更正", `<a href="#revisions">`, `<h2 id="revisions">更正记录</h2>`,
-		"<li><strong>2026年6月1日 05:00（UTC）</strong>：更正了处分的表述</li>", `<td>记过处分一次</td>`, "最近更正时间")
+	p.mustHave(t, "本案例的公开信息已于 2026年6月1日 13:00（北京时间） 更正", `<a href="#revisions">`, `<h2 id="revisions">更正记录</h2>`,
+		"<li><strong>2026年6月1日 13:00（北京时间）</strong>：更正了处分的表述</li>", `<td>记过处分一次</td>`, "最近更正时间")
 
 	en := e.browser().get("/cases/" + id + "?lang=en")
 	en.mustHave(t, "Deciding authority", "<dd>Haidian</dd>", "<dd>Primary school</dd>", "<li>5. Care for and protect students</li>",
-		`<th scope="row">Demerit</th>`, "20 April 2026", "2 March 2026", "1 June 2026 05:00 UTC</strong>: 更正了处分的表述", "Corrections")
+		`<th scope="row">Demerit</th>`, "20 April 2026", "2 March 2026", "1 June 2026 13:00 Beijing time</strong>: 更正了处分的表述", "Corrections")
 
 	wd := e.propose(tm.editor, map[string]any{"kind": "withdraw_case", "case_id": id, "reason": "经复核，处理决定已撤销"})
 	if r := e.approve(tm.reviewer, wd); r.status != 200 {

@@ -109,7 +109,7 @@ func TestVerifyPageResultCards(t *testing.T) {
 	}{
 		{"eligible", certNo, holder, []string{`result-eligible`, `<span class="result-tag">Active</span>`,
 			"The qualification is active and its holder has no ban in force", "Yes: active, and no ban in force", "No ban in force or due to start.",
-			"Senior secondary teacher", "30 June 2029", "1 June 2026 04:00 UTC"}},
+			"Senior secondary teacher", "30 June 2029", "1 June 2026 12:00 Beijing time"}},
 		{"banned", bannedNo, bannedName, []string{`result-banned`, `<span class="result-tag">Banned</span>`,
 			"The qualification is active, but its holder is banned and not eligible", "<dd>Active</dd>", "<dd>No</dd>",
 			"The whole education sector", "1 May 2026", "Permanent (no end date)", "In force", `<th scope="col">Scope</th>`}},
@@ -144,7 +144,7 @@ func TestVerifyPageResultCards(t *testing.T) {
 	// In Chinese too.
 	zh := e.browser()
 	c := card(t, zh.post("/verify", url.Values{"certificate_no": {revokedNo}, "name": {revokedName}}))
-	for _, w := range []string{`<span class="result-tag">已撤销</span>`, "证书已被撤销", "是否符合从教条件", "2026年6月1日 04:00（UTC）"} {
+	for _, w := range []string{`<span class="result-tag">已撤销</span>`, "证书已被撤销", "是否符合从教条件", "2026年6月1日 12:00（北京时间）"} {
 		if !strings.Contains(c, w) {
 			t.Fatalf("Chinese card lacks %q:\n%s", w, c)
 		}
@@ -305,7 +305,7 @@ func TestReceiptPage(t *testing.T) {
 		`<svg xmlns="http://www.w3.org/2000/svg" class="qr"`, `aria-label="QR code: check this receipt on the portal"`,
 		`<pre class="receipt-text"><code>`+receipt+`</code></pre>`, `<code>`+checkURL+`</code>`,
 		`<button type="button" class="button no-print" data-print hidden>`, "Ctrl&#43;P",
-		certNo, holder, "Active", "1 June 2026 04:00 UTC", "Senior secondary teacher", "/.well-known/jwks.json")
+		certNo, holder, "Active", "1 June 2026 12:00 Beijing time", "Senior secondary teacher", "/.well-known/jwks.json")
 	noInlineCode(t, p)
 	if p.has("The answer has changed since this receipt was issued") {
 		t.Fatal("a fresh receipt reads as changed")

@@ -236,14 +236,21 @@ func (v *view) TDate(d any) string {
 	return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day())
 }
 
-// TTime is a time in UTC in the page's language, to the minute.
+// TTime is a time in Beijing time (UTC+8, which keeps no daylight
+// saving), to the minute, in the page's language: the portal serves
+// Beijing, and a check made at 01:00 there is dated that day, not the
+// day before as UTC would have it.
 func (v *view) TTime(t time.Time) string {
-	t = t.UTC()
+	t = t.In(beijing)
 	if v.Lang == langEN {
-		return t.Format("2 January 2006 15:04 UTC")
+		return t.Format("2 January 2006 15:04") + " Beijing time"
 	}
-	return fmt.Sprintf("%d年%d月%d日 %s（UTC）", t.Year(), t.Month(), t.Day(), t.Format("15:04"))
+	return fmt.Sprintf("%d年%d月%d日 %s（北京时间）", t.Year(), t.Month(), t.Day(), t.Format("15:04"))
 }
+
+// beijing is China Standard Time, fixed: China has kept UTC+8 all year
+// since 1991, so no time zone database is needed.
+var beijing = time.FixedZone("CST", 8*60*60)
 
 // Query is the request's query with key set to value (or removed when
 // value is empty) and page reset, for filter and paging links: q is the
