@@ -302,7 +302,7 @@ func TestPublicCasePage(t *testing.T) {
 
 	en := e.browser().get("/cases/" + id + "?lang=en")
 	en.mustHave(t, "Deciding authority", "<dd>Haidian</dd>", "<dd>Primary school</dd>", "<li>5. Care for and protect students</li>",
-		`<th scope="row">Demerit</th>`, "20 April 2026", "2 March 2026", "1 June 2026 13:00 Beijing time</strong>: 更正了处分的表述", "Corrections")
+		`<th scope="row">Demerit</th>`, "20 April 2026", "2 March 2026", "1 June 2026 13:00 Beijing time</strong>: <span lang=\"zh-CN\">更正了处分的表述</span>", "Corrections")
 
 	wd := e.propose(tm.editor, map[string]any{"kind": "withdraw_case", "case_id": id, "reason": "经复核，处理决定已撤销"})
 	if r := e.approve(tm.reviewer, wd); r.status != 200 {
@@ -358,5 +358,20 @@ func wantSmallPage(t *testing.T, e *env, p *page) {
 	t.Logf("%d bytes with its assets", size)
 	if size >= 100_000 {
 		t.Fatalf("the page with its assets is %d bytes", size)
+	}
+}
+
+// On an English page the cases' Chinese text is marked as Chinese, for
+// screen readers and fonts; on a Chinese page nothing needs marking.
+func TestPublicChineseContentIsMarked(t *testing.T) {
+	e := publicEnv(t)
+	id := e.putCase("某小学教师体罚学生", "海淀区", []int{5})
+	b := e.browser()
+	b.lang = "en"
+	p := b.get("/cases?lang=en&q=" + url.QueryEscape("体罚"))
+	p.mustHave(t, `<ol class="case-list" lang="zh-CN">`, `<p class="meta" lang="en">`)
+	b.get("/cases/"+id).mustHave(t, `<h1 lang="zh-CN">`, `<div class="case-body" lang="zh-CN">`)
+	if p := b.get("/cases?lang=zh&q=" + url.QueryEscape("体罚")); !p.has(`<ol class="case-list">`) || p.has(`<p class="meta" lang=`) {
+		t.Fatal("a Chinese page marks its own language")
 	}
 }

@@ -209,6 +209,25 @@ type view struct {
 // those before they ship).
 func (v *view) T(key string, args ...any) string { return v.cat.text(v.Lang, key, args...) }
 
+// ZH marks an element holding the portal's Chinese content (a case's
+// text, a name) when the page around it is English, so that a screen
+// reader speaks it in Chinese and the right glyphs are chosen.
+func (v *view) ZH() template.HTMLAttr {
+	if v.Lang == langEN {
+		return ` lang="zh-CN"`
+	}
+	return ""
+}
+
+// EN marks an element of the page's own English inside content marked
+// with ZH.
+func (v *view) EN() template.HTMLAttr {
+	if v.Lang == langEN {
+		return ` lang="en"`
+	}
+	return ""
+}
+
 // TDate is a date in the page's language: 2026年3月5日 or 5 March 2026.
 func (v *view) TDate(d any) string {
 	var t time.Time
