@@ -110,8 +110,8 @@ func TestPublicSearchFilters(t *testing.T) {
 	all := b.get("/cases?q=" + url.QueryEscape("体罚"))
 	all.mustHave(t, "找到 2 个案例",
 		`<option value="海淀区">海淀区（1）</option>`, `<option value="朝阳区">朝阳区（1）</option>`, `<option value="东城区">东城区（0）</option>`,
-		`5. 关心爱护学生 <span class="count">（2）</span>`, `7. 坚持言行雅正 <span class="count">（1）</span>`,
-		`行业禁入 <span class="count">（2）</span>`, `<option value="primary">小学（2）</option>`)
+		`5. 关心爱护学生<span class="count">（2）</span>`, `7. 坚持言行雅正<span class="count">（1）</span>`,
+		`行业禁入<span class="count">（2）</span>`, `<option value="primary">小学（2）</option>`)
 
 	q := "q=" + url.QueryEscape("体罚") + "&district=" + url.QueryEscape("海淀区")
 	p := b.get("/cases?" + q)
@@ -263,7 +263,7 @@ func TestPublicSearchInEnglish(t *testing.T) {
 	b := e.browser()
 	p := b.get("/cases?lang=en&q=" + url.QueryEscape("体罚"))
 	p.mustHave(t, `<html lang="en">`, "<h1>Search cases</h1>", "1 case found", "Filter the results", "Any district",
-		`<option value="海淀区">Haidian（1）</option>`, "5. Care for and protect students", "Industry ban", "Primary school",
+		`<option value="海淀区">Haidian (1)</option>`, "5. Care for and protect students", "Industry ban", "Primary school",
 		"Date of the decision", "5 February 2026", "Best match")
 	// The choice is remembered: the next page is English without ?lang.
 	b.get("/cases?district="+url.QueryEscape("海淀区")).mustHave(t, "District: Haidian", "Remove filter: ")
