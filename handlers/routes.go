@@ -104,6 +104,7 @@ func (s *Server) routes() {
 	api.Get("/watches/:id/deliveries", noStore, watcher, s.watchDeliveries)
 	// Pages for people (web.go): HTML, Chinese first, errors as pages.
 	r.Get("/static/*", s.static)
+	r.Get("/favicon.ico", page, s.favicon) // browsers ask for it on every page; it is the SVG icon
 
 	// Pages: home, search and cases (pages_public.go).
 	r.Get("/", page, pageLimit, s.homePage)

@@ -53,3 +53,15 @@ func (s *Server) static(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, f.contentType)
 	return c.Send(f.body)
 }
+
+// favicon answers the address browsers ask for an icon at with the
+// portal's SVG icon, so that no page view also costs a 404.
+func (s *Server) favicon(c *fiber.Ctx) error {
+	f, ok := s.staticFiles["favicon.svg"]
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
+	c.Set(fiber.HeaderContentType, f.contentType)
+	return c.Send(f.body)
+}

@@ -275,3 +275,11 @@ func TestConsoleSessionIsRenewedWhileInUse(t *testing.T) {
 		t.Fatalf("past the session's limit: %d", p.status)
 	}
 }
+
+func TestFavicon(t *testing.T) {
+	e := newEnv(t, nil)
+	r := e.do("GET", "/favicon.ico", nil)
+	if r.status != 200 || r.header.Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(string(r.body), "<svg") {
+		t.Fatalf("favicon: %d %s", r.status, r.header.Get("Content-Type"))
+	}
+}
