@@ -287,7 +287,7 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 				return nil, errToken
 			case err != nil:
 				return nil, internal("token user", err)
-			case denied || st.Disabled || claims.IssuedAt.Before(st.TokensNotBefore):
+			case denied || st.Disabled || claims.SessionStart.Before(st.TokensNotBefore):
 				return nil, errToken
 			}
 			return &Principal{Username: claims.Subject, Roles: st.Roles, TokenID: claims.ID, ExpiresAt: claims.ExpiresAt, Session: claims.Session, claims: claims}, nil
@@ -311,7 +311,9 @@ func (a *App) Authenticate(ctx context.Context, token string) (*Principal, error
 		}
 		return nil, internal("token user", err)
 	}
-	if u.Disabled || claims.IssuedAt.Before(u.TokensNotBefore) {
+	// A session begun before a password change, a disable or a reset of the
+	// second factor is over, with every token renewed from it since.
+	if u.Disabled || claims.SessionStart.Before(u.TokensNotBefore) {
 		return nil, errToken
 	}
 
@@ -359,9 +361,11 @@ const MaxSession = 12 * time.Hour
 // than half its life left, so that the console does not sign out a person
 // at work when a short-lived token ends; nil when it need not be renewed
 // yet, or may not be (the session began more than MaxSession ago, or p
-// came from no token). The token renewed from stays valid until its own
-// expiry, at most half a lifetime later; a logout ends the current one.
-func (a *App) RenewToken(p *Principal) (*Token, error) {
+// came from no token). The token renewed from is put on the deny list at
+// once, as a logout does, so that a session has one live token and a
+// logout ends it; a request already in flight with the old token is sent
+// to sign in again.
+func (a *App) RenewToken(ctx context.Context, p *Principal) (*Token, error) {
 	if p == nil || p.claims.ID == "" {
 		return nil, nil
 	}
@@ -373,5 +377,16 @@ func (a *App) RenewToken(p *Principal) (*Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: renew token: %w", err)
 	}
+	change := sessionChange{DenyTokenID: p.TokenID, ExpiresAt: p.ExpiresAt}
+	err = a.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DenyToken(ctx, p.TokenID, p.ExpiresAt); err != nil {
+			return err
+		}
+		return a.enqueueSessionChange(ctx, tx, change)
+	})
+	if err != nil {
+		return nil, internal("renew token", err)
+	}
+	a.afterSessionChange(ctx, change)
 	return &Token{AccessToken: s, ExpiresIn: int(a.tokens.TTL() / time.Second)}, nil
 }

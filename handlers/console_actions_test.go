@@ -271,9 +271,10 @@ func TestConsoleActionsConflictWhenTheCaseChanged(t *testing.T) {
 	rev := e.signIn("rev", "reviewer")
 	id := createDraft(t, ed, draftForm())
 	act := proposeFromCase(t, ed, id, "publish_case", "依规公开")
-	ed.get("/admin/cases/" + id + "/edit")
+	edit := ed.get("/admin/cases/" + id + "/edit")
 	form := draftForm()
 	form.Set("title", "改过的标题")
+	form.Set("version", regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(edit.body)[1])
 	if p := ed.post("/admin/cases/"+id+"/edit", form); p.status != 303 {
 		t.Fatalf("edit: %d\n%s", p.status, p.body)
 	}

@@ -452,8 +452,13 @@ func (s *Server) consoleCaseUpdate(c *fiber.Ctx) error {
 	}
 	f := newCaseForm(formEdit, r)
 	in, rowOf, errs := readCaseForm(c, f)
-	version, _ := strconv.ParseInt(formValue(c, "version"), 10, 64)
-	f.Version = max(version, 0)
+	version, err := strconv.ParseInt(formValue(c, "version"), 10, 64)
+	if err != nil || version < 1 {
+		// The form always carries the version it was read at; without it
+		// the save could not be made conditional on it (no lost updates).
+		return store.FieldError(store.EInvalid, "version", "the form lacks the version of the case it was read from; reload the page")
+	}
+	f.Version = version
 	if addRowAsked(c) {
 		f.padRows(1)
 		f.RowAdded = true

@@ -427,7 +427,8 @@ func receiptReasonKey(reason string) string {
 // copied from paper breaks across lines) removed, and the receipt taken
 // out of a receipt check's address when the whole address was pasted.
 func cleanReceipt(s string) string {
-	s = strings.Join(strings.Fields(s), "")
+	s = strings.Clone(strings.Join(strings.Fields(s), "")) // Join of one field is that field, which may be Fiber's
+
 	if i := strings.Index(s, "receipt="); i >= 0 && strings.Contains(s[:i], "/receipts/check?") {
 		if q, err := url.ParseQuery(s[strings.Index(s, "?")+1:]); err == nil && q.Get("receipt") != "" {
 			return q.Get("receipt")

@@ -90,13 +90,18 @@ func pageLang(c *fiber.Ctx) string {
 	lang := ""
 	switch q := c.Query("lang"); q {
 	case langZH, langEN:
-		lang = q
+		lang = langEN // the constants, not q: Fiber may reuse q's bytes after the handler
+		if q == langZH {
+			lang = langZH
+		}
 		c.Cookie(&fiber.Cookie{Name: langCookieName, Value: q, Path: "/", MaxAge: int(langCookieTTL / time.Second),
 			HTTPOnly: true, Secure: secureCookies(c), SameSite: fiber.CookieSameSiteLaxMode})
 	default:
 		switch ck := c.Cookies(langCookieName); ck {
-		case langZH, langEN:
-			lang = ck
+		case langZH:
+			lang = langZH
+		case langEN:
+			lang = langEN
 		default:
 			lang = acceptLanguage(c.Get(fiber.HeaderAcceptLanguage), langZH)
 		}

@@ -41,8 +41,10 @@ func (s *Server) consoleSession(c *fiber.Ctx) error {
 			c.Set(fiber.HeaderCacheControl, "no-store")
 			// A person at work keeps their session: past half its life the
 			// token is replaced (up to app.MaxSession after signing in).
-			if fresh, err := s.app.RenewToken(p); err != nil {
-				return err
+			if fresh, err := s.app.RenewToken(c.UserContext(), p); err != nil {
+				// The request goes on with the token it came with; the
+				// next one tries again.
+				s.log.Warn("session not renewed", "err", err)
 			} else if fresh != nil {
 				s.startSession(c, fresh)
 			}
@@ -83,8 +85,10 @@ func (s *Server) csrfToken(_ *fiber.Ctx, p *app.Principal) string { return s.app
 
 // preSessionCSRF is the sign-in form's token: the value of a cookie of its
 // own, set here when the browser has none yet. The value is a random nonce
-// and the portal's MAC of it, so that a value planted in the browser by
-// someone else (a sibling host, plain HTTP before HSTS) is refused.
+// and the portal's MAC of it, so that a made-up value is refused (one
+// fetched from the portal and planted by someone able to set this site's
+// cookies still passes: that needs a sibling host or plain HTTP before
+// HSTS, and buys only a sign-in under the planter's own account).
 func (s *Server) preSessionCSRF(c *fiber.Ctx) string {
 	if v := c.Cookies(formCookieName); s.validPreSession(v) {
 		return utilsCopy(v)

@@ -245,7 +245,9 @@ func TestConsoleSessionIsRenewedWhileInUse(t *testing.T) {
 	b := e.signIn("ann", "editor")
 	b.get("/admin")
 	form := b.lastCSRF
+	var earlier []string // the session cookies the browser held, one per renewal
 	for i := 0; i < 8; i++ { // two hours of work, a request every quarter hour less a minute
+		earlier = append(earlier, b.sessionCookie())
 		e.clock.Add(14 * time.Minute)
 		if p := b.get("/admin"); p.status != 200 {
 			t.Fatalf("after %d minutes: %d", (i+1)*14, p.status)
@@ -254,7 +256,22 @@ func TestConsoleSessionIsRenewedWhileInUse(t *testing.T) {
 	if b.lastCSRF != form {
 		t.Fatal("the form token changed with the renewal")
 	}
+	// A renewed-away token is over: the session has one live token.
+	if p := e.browser().get("/admin", "Cookie", earlier[len(earlier)-1]); p.status != 303 {
+		t.Fatalf("the token renewed from still works: %d", p.status)
+	}
+	// Signing out ends the session, and no earlier token of it comes back.
+	live := b.sessionCookie()
+	if p := b.post("/admin/logout", nil); p.status != 303 {
+		t.Fatalf("sign out: %d", p.status)
+	}
+	for _, ck := range append(earlier, live) {
+		if p := e.browser().get("/admin", "Cookie", ck); p.status != 303 {
+			t.Fatalf("a token of the signed-out session still works: %d", p.status)
+		}
+	}
 	// Idle for longer than a token lives: signed out, and told why.
+	b = e.signIn("cat", "editor")
 	e.clock.Add(16 * time.Minute)
 	p := b.get("/admin")
 	if p.status != 303 || !strings.Contains(p.header.Get("Location"), "ended=1") {
