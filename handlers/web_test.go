@@ -245,7 +245,7 @@ func TestConsoleSessionIsRenewedWhileInUse(t *testing.T) {
 	b := e.signIn("ann", "editor")
 	b.get("/admin")
 	form := b.lastCSRF
-	var earlier []string // the session cookies the browser held, one per renewal
+	var earlier []string     // the session cookies the browser held, one per renewal
 	for i := 0; i < 8; i++ { // two hours of work, a request every quarter hour less a minute
 		earlier = append(earlier, b.sessionCookie())
 		e.clock.Add(14 * time.Minute)
