@@ -91,14 +91,24 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	s.setSecurityHeaders(c)
-	c.Locals(localHTTPS, s.https || c.Context().IsTLS())
+	c.Locals(localHTTPS, s.https || c.Context().IsTLS() || s.forwardedHTTPS(c))
 	return c.Next()
 }
 
+// forwardedHTTPS reports an X-Forwarded-Proto of https sent by a trusted
+// proxy (PORTAL_TRUSTED_PROXIES); from anyone else the header is ignored.
+func (s *Server) forwardedHTTPS(c *fiber.Ctx) bool {
+	if !strings.EqualFold(strings.TrimSpace(c.Get(fiber.HeaderXForwardedProto)), "https") {
+		return false
+	}
+	peer, ok := netip.AddrFromSlice(c.Context().RemoteIP())
+	return ok && s.trusted(peer.Unmap())
+}
+
 // localHTTPS marks a request whose cookies must be Secure: the portal is
-// served over TLS (its base URL is https, behind a proxy that ends TLS)
-// or this connection is TLS itself. X-Forwarded-Proto is not believed:
-// a client could send it.
+// served over TLS (its base URL is https, behind a proxy that ends TLS),
+// this connection is TLS itself, or a trusted proxy says the client's
+// was. A client's own X-Forwarded-Proto is not believed.
 const localHTTPS = "https"
 
 // secureCookies reports whether cookies set on this request get Secure.

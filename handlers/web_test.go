@@ -300,3 +300,18 @@ func TestFavicon(t *testing.T) {
 		t.Fatalf("favicon: %d %s", r.status, r.header.Get("Content-Type"))
 	}
 }
+
+// Only a trusted proxy's X-Forwarded-Proto makes cookies Secure.
+func TestForwardedProtoOnlyFromTrustedProxies(t *testing.T) {
+	for _, c := range []struct {
+		proxies string
+		secure  bool
+	}{{"", false}, {"0.0.0.0/32", true}} {
+		e := newEnv(t, map[string]string{"PORTAL_TRUSTED_PROXIES": c.proxies})
+		p := e.browser().get("/?lang=en", "X-Forwarded-Proto", "https")
+		got := strings.Contains(strings.ToLower(strings.Join(p.header.Values("Set-Cookie"), "\n")), "; secure")
+		if got != c.secure {
+			t.Errorf("proxies %q: Secure %v, want %v: %v", c.proxies, got, c.secure, p.header.Values("Set-Cookie"))
+		}
+	}
+}
