@@ -57,7 +57,7 @@ KEEP=${KEEP:-0}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 
-command -v wrk >/dev/null 2>&1 || die "wrk is needed (bench/verify.sh installs it)"
+need_wrk
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ethicsportal-batch.XXXXXX")
 PIDS=()
@@ -70,14 +70,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 
-SERVE=()
-LOAD=()
-if [ "$PIN" = 1 ]; then
-	command -v taskset >/dev/null 2>&1 || die "taskset is needed to pin (or run with PIN=0)"
-	[ "$(nproc)" -ge 2 ] || die "pinning needs 2 cores (or run with PIN=0)"
-	SERVE=(taskset -c "$SERVER_CPU" env GOMAXPROCS=1)
-	LOAD=(taskset -c "$LOAD_CPU")
-fi
+pin_commands
 
 log "building into $WORK"
 go build -o "$WORK/ethicsportal" .

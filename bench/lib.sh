@@ -50,3 +50,26 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # field name key: the value of key= on the BENCH line in $WORK/bench-<name>.txt.
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$WORK/bench-$1.txt"; }
+
+# need_wrk installs wrk from Debian's packages when it is missing.
+need_wrk() {
+	command -v wrk >/dev/null 2>&1 && return 0
+	log "installing wrk"
+	local sudo=""
+	if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+	$sudo apt-get install -y wrk >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y wrk >/dev/null; }
+	command -v wrk >/dev/null 2>&1 || die "could not install wrk"
+}
+
+# pin_commands sets SERVE and LOAD, the command prefixes that pin the
+# server to SERVER_CPU with GOMAXPROCS=1 and the load generator to
+# LOAD_CPU, when PIN=1; empty otherwise.
+pin_commands() {
+	SERVE=()
+	LOAD=()
+	[ "$PIN" = 1 ] || return 0
+	command -v taskset >/dev/null 2>&1 || die "taskset is needed to pin (or run with PIN=0)"
+	[ "$(nproc)" -ge 2 ] || die "pinning needs 2 cores (or run with PIN=0)"
+	SERVE=(taskset -c "$SERVER_CPU" env GOMAXPROCS=1)
+	LOAD=(taskset -c "$LOAD_CPU")
+}

@@ -60,13 +60,7 @@ KEEP=${KEEP:-0}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 
-if ! command -v wrk >/dev/null 2>&1; then
-	log "installing wrk"
-	SUDO=""
-	if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-	$SUDO apt-get install -y wrk >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y wrk >/dev/null; }
-	command -v wrk >/dev/null 2>&1 || die "could not install wrk"
-fi
+need_wrk
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ethicsportal-pages.XXXXXX")
 PIDS=()
@@ -78,14 +72,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-SERVE=()
-LOAD=()
-if [ "$PIN" = 1 ]; then
-	command -v taskset >/dev/null 2>&1 || die "taskset is needed to pin (or run with PIN=0)"
-	[ "$(nproc)" -ge 2 ] || die "pinning needs 2 cores (or run with PIN=0)"
-	SERVE=(taskset -c "$SERVER_CPU" env GOMAXPROCS=1)
-	LOAD=(taskset -c "$LOAD_CPU")
-fi
+pin_commands
 
 log "building into $WORK"
 go build -o "$WORK/ethicsportal" .

@@ -92,12 +92,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 
 
-if ! command -v wrk >/dev/null 2>&1; then # as verify.sh does
-	log "installing wrk"
-	SUDO=""
-	if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-	$SUDO apt-get install -y wrk >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y wrk >/dev/null; }
-fi
+need_wrk
 for tool in wrk redis-server redis-cli taskset curl; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool is needed"
 done

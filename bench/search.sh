@@ -80,14 +80,7 @@ trap 'exit 130' INT TERM
 
 # wait_url pid url: until url answers 200, or the process dies.
 
-SERVE=()
-LOAD=()
-if [ "$PIN" = 1 ]; then
-	command -v taskset >/dev/null 2>&1 || die "taskset is needed to pin (or run with PIN=0)"
-	[ "$(nproc)" -ge 2 ] || die "pinning needs 2 cores (or run with PIN=0)"
-	SERVE=(taskset -c "$SERVER_CPU" env GOMAXPROCS=1)
-	LOAD=(taskset -c "$LOAD_CPU")
-fi
+pin_commands
 
 # --- build and data -----------------------------------------------------------
 log "building into $WORK"

@@ -90,13 +90,7 @@ cd "$REPO"
 
 
 # --- wrk --------------------------------------------------------------------
-if ! command -v wrk >/dev/null 2>&1; then
-	log "installing wrk"
-	SUDO=""
-	if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-	$SUDO apt-get install -y wrk >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y wrk >/dev/null; }
-	command -v wrk >/dev/null 2>&1 || die "could not install wrk"
-fi
+need_wrk
 
 # --- processes and clean-up ---------------------------------------------------
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ethicsportal-verify.XXXXXX")
@@ -114,14 +108,7 @@ trap 'exit 130' INT TERM
 # wait_healthz pid port: until GET /healthz answers 200, or the process dies.
 
 # Pinned, servers run on SERVER_CPU with GOMAXPROCS=1 and wrk on LOAD_CPU.
-SERVE=()
-LOAD=()
-if [ "$PIN" = 1 ]; then
-	command -v taskset >/dev/null 2>&1 || die "taskset is needed to pin (or run with PIN=0)"
-	[ "$(nproc)" -ge 2 ] || die "pinning needs 2 cores (or run with PIN=0)"
-	SERVE=(taskset -c "$SERVER_CPU" env GOMAXPROCS=1)
-	LOAD=(taskset -c "$LOAD_CPU")
-fi
+pin_commands
 
 # --- build ------------------------------------------------------------------------
 log "building into $WORK"
