@@ -66,7 +66,7 @@ func (s *Server) searchBans(c *fiber.Ctx, v bansView) error {
 		if store.IsCode(err, store.EInvalid) && v.IDNumber != "" && v.CertificateNo == "" {
 			id = "ban-id_number"
 		}
-		errs := s.registerErrors(pageLang(c), err, map[string]string{"": id, "certificate_no": "ban-certificate_no", "id_number": "ban-id_number"})
+		errs := s.fieldErrors(pageLang(c), err, map[string]string{"": id, "certificate_no": "ban-certificate_no", "id_number": "ban-id_number"})
 		if errs == nil {
 			return err
 		}
@@ -91,7 +91,7 @@ func (s *Server) proposeLiftBan(c *fiber.Ctx) error {
 		Params: map[string]json.RawMessage{"ban_id": json.RawMessage(strconv.FormatInt(banID, 10))}})
 	if err != nil {
 		id := "lift-" + strconv.FormatInt(banID, 10) + "-reason"
-		errs := s.registerErrors(pageLang(c), err, map[string]string{"": id, "reason": id, "ban_id": id})
+		errs := s.fieldErrors(pageLang(c), err, map[string]string{"": id, "reason": id, "ban_id": id})
 		if errs == nil {
 			return err
 		}

@@ -88,36 +88,6 @@ func errMap(errs []fieldError) map[string]string {
 	return m
 }
 
-// registerErrors is fieldErrors with the register's own words for the
-// errors a registrar meets most, where the problem text has none in lang.
-func (s *Server) registerErrors(lang string, err error, ids map[string]string) []fieldError {
-	errs := s.fieldErrors(lang, err, ids)
-	var e *store.Error
-	if len(errs) == 0 || !errors.As(err, &e) {
-		return errs
-	}
-	if label, named := fieldLabelKeys[e.Field]; named && lang == langZH && strings.Contains(errs[0].Message, e.Field) {
-		// The problem's Chinese text names the field as the API spells it;
-		// the form names it as its label does.
-		quoted := "“" + s.site.catalog.text(lang, label) + "”"
-		errs[0].Message = strings.Replace(strings.Replace(errs[0].Message, e.Field+" ", quoted, 1), e.Field, quoted, 1)
-	}
-	if s.problemDetail(lang, Problem{Code: e.Code, Field: e.Field, Detail: e.Message}) == "" {
-		label, named := fieldLabelKeys[e.Field]
-		switch {
-		case named && e.Code == store.EMissing:
-			errs[0].Message = s.site.catalog.text(lang, "register.error.missing", s.site.catalog.text(lang, label))
-		case named && e.Code == store.EInvalid:
-			errs[0].Message = s.site.catalog.text(lang, "register.error.invalid", s.site.catalog.text(lang, label))
-		default:
-			if key, ok := registerErrorKeys[e.Code]; ok {
-				errs[0].Message = s.site.catalog.text(lang, key)
-			}
-		}
-	}
-	return errs
-}
-
 // registerErrorKeys are the catalogue's words for the app's error codes.
 var registerErrorKeys = map[string]string{
 	store.EInvalid:        uiKey("register.code.invalid_field"),
@@ -157,7 +127,7 @@ func (s *Server) credentialsPage(c *fiber.Ctx) error {
 		case store.IsCode(err, store.ENotFound):
 			v.NotFound, status = true, fiber.StatusNotFound
 		case err != nil:
-			errs := s.registerErrors(pageLang(c), err, map[string]string{"": "certificate_no", "certificate_no": "certificate_no"})
+			errs := s.fieldErrors(pageLang(c), err, map[string]string{"": "certificate_no", "certificate_no": "certificate_no"})
 			if errs == nil {
 				return err
 			}
@@ -184,7 +154,7 @@ func (s *Server) registerForm(c *fiber.Ctx) error {
 	if err != nil {
 		// A field the app names is the input of the same name; a mismatch of
 		// the ID number with a registered name is shown beside the ID number.
-		errs := s.registerErrors(pageLang(c), err, map[string]string{"": "certificate_no", "person": "id_number"})
+		errs := s.fieldErrors(pageLang(c), err, map[string]string{"": "certificate_no", "person": "id_number"})
 		if errs == nil {
 			return err
 		}
@@ -252,7 +222,7 @@ func (s *Server) reregisterForm(c *fiber.Ctx) error {
 		if rj.Field == "subject" || rj.Field == "issuer" {
 			id = "rr-" + rj.Field
 		}
-		errs := s.registerErrors(pageLang(c), ferr, map[string]string{rj.Field: id})
+		errs := s.fieldErrors(pageLang(c), ferr, map[string]string{rj.Field: id})
 		if errs == nil {
 			errs = []fieldError{{Field: id, Message: s.site.catalog.text(pageLang(c), "form.invalid")}}
 		}
@@ -319,7 +289,7 @@ func (s *Server) proposeCredentialAction(c *fiber.Ctx) error {
 		for _, f := range fields {
 			ids[f] = kind + "-" + f
 		}
-		errs := s.registerErrors(pageLang(c), err, ids)
+		errs := s.fieldErrors(pageLang(c), err, ids)
 		if errs == nil {
 			return err
 		}
@@ -372,7 +342,7 @@ func (s *Server) importForm(c *fiber.Ctx) error {
 	rep, err := s.app.ImportCredentials(c.UserContext(), principal(c).Username, bytes.NewReader(up.file),
 		app.ImportOptions{Encoding: up.charset, FileName: up.name})
 	if err != nil {
-		errs := s.registerErrors(lang, err, map[string]string{"": "file"})
+		errs := s.fieldErrors(lang, err, map[string]string{"": "file"})
 		if errs == nil {
 			return err
 		}
